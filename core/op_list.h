@@ -1,0 +1,36 @@
+// The kernel table's rows: every op that has device kernels, with the signature of its kernels
+// (the signatures are in core/kernel_signatures.h). Adding an op adds one line here; its CPU and
+// CUDA files register the rows; tests/core/dispatch_coverage_test.cpp checks every row is filled.
+// Ops composed from other ops (var, std, norm, logsumexp, one_hot, eye, ...) have no row.
+#pragma once
+
+// clang-format off
+#define EMBER_FOREACH_OP(X)                                                                \
+  /* element-wise: one functor each in kernels/functors.h */                               \
+  X(add, ElementwiseKernel) X(mul, ElementwiseKernel) X(div, ElementwiseKernel)            \
+  X(pow, ElementwiseKernel) X(maximum, ElementwiseKernel) X(minimum, ElementwiseKernel)    \
+  X(eq, ElementwiseKernel) X(ne, ElementwiseKernel) X(lt, ElementwiseKernel)               \
+  X(le, ElementwiseKernel) X(gt, ElementwiseKernel) X(ge, ElementwiseKernel)               \
+  X(logical_and, ElementwiseKernel) X(logical_or, ElementwiseKernel)                       \
+  X(logical_xor, ElementwiseKernel) X(logical_not, ElementwiseKernel)                      \
+  X(neg, ElementwiseKernel) X(abs, ElementwiseKernel) X(exp, ElementwiseKernel)            \
+  X(log, ElementwiseKernel) X(log1p, ElementwiseKernel) X(sqrt, ElementwiseKernel)         \
+  X(rsqrt, ElementwiseKernel) X(sin, ElementwiseKernel) X(cos, ElementwiseKernel)          \
+  X(tanh, ElementwiseKernel) X(sigmoid, ElementwiseKernel) X(relu, ElementwiseKernel)      \
+  X(leaky_relu, ElementwiseKernel) X(gelu, ElementwiseKernel) X(clamp, ElementwiseKernel)  \
+  X(sign, ElementwiseKernel) X(reciprocal, ElementwiseKernel) X(square, ElementwiseKernel) \
+  X(where, ElementwiseKernel) X(fill, ElementwiseKernel)                                   \
+  /* copies between dtypes and devices */                                                  \
+  X(copy, CopyKernel)                                                                      \
+  /* reductions */                                                                         \
+  X(sum, ReduceKernel) X(prod, ReduceKernel) X(amax, ReduceKernel) X(amin, ReduceKernel)   \
+  X(max, ReduceKernel) X(min, ReduceKernel) X(argmax, ReduceKernel)                        \
+  X(argmin, ReduceKernel) X(all, ReduceKernel) X(any, ReduceKernel)                        \
+  /* factories and random fills (contiguous outputs) */                                    \
+  X(arange, RangeKernel) X(uniform, RandomKernel) X(normal, RandomKernel)                  \
+  X(bernoulli, RandomKernel) X(random_int, RandomKernel)                                   \
+  /* joining, indexing, sorting, scans */                                                  \
+  X(cat, CatKernel) X(index_select, IndexSelectKernel) X(gather, IndexSelectKernel)        \
+  X(scatter_add, ScatterKernel) X(nonzero, NonzeroKernel) X(sort, SortKernel)              \
+  X(topk, TopkKernel) X(cumsum, ScanKernel)
+// clang-format on

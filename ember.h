@@ -1,0 +1,14 @@
+// Ember's public API: include this one header and link ember::ember.
+#pragma once
+
+#include "ember/core/cuda_api.h"
+#include "ember/core/device.h"
+#include "ember/core/dtype.h"
+#include "ember/core/error.h"
+#include "ember/core/factories.h"
+#include "ember/core/generator.h"
+#include "ember/core/grad_mode.h"
+#include "ember/core/ops.h"
+#include "ember/core/scalar.h"
+#include "ember/core/tensor.h"
+#include "ember/core/tensor_options.h"
