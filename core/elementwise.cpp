@@ -201,7 +201,8 @@ Tensor run_elementwise(OpId op, const ElementwiseSpec& spec, const Tensor& out,
     int n = 0;
     for (int i = 0; i < nin; ++i)
       if (!in[i].is_scalar) shapes[n++] = in[i].tensor->sizes();
-    shape = broadcast_shapes_or_throw(ArrayRef<IntArrayRef>(shapes, n), spec.name);
+    shape = n == 0 && out.defined() ? DimVector(out.sizes())  // fill_: the output's own shape
+                                    : broadcast_shapes_or_throw(ArrayRef<IntArrayRef>(shapes, n), spec.name);
   }
 
   // Output.
