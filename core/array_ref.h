@@ -32,22 +32,45 @@ class ArrayRef {
   template <typename Container,
             typename = decltype(std::declval<const Container&>().data() +
                                 std::declval<const Container&>().size()),
-            typename = std::enable_if_t<std::is_same_v<
-                std::remove_cv_t<std::remove_pointer_t<decltype(std::declval<const Container&>().data())>>,
-                T>>>
+            typename = std::enable_if_t<
+                std::is_same_v<std::remove_cv_t<std::remove_pointer_t<
+                                   decltype(std::declval<const Container&>().data())>>,
+                               T>>>
   ArrayRef(const Container& c) : data_(c.data()), size_(c.size()) {}  // NOLINT
 
-  constexpr const T* data() const { return data_; }
-  constexpr size_t size() const { return size_; }
-  constexpr bool empty() const { return size_ == 0; }
-  constexpr const T* begin() const { return data_; }
-  constexpr const T* end() const { return data_ + size_; }
-  constexpr const T& operator[](size_t i) const { return data_[i]; }
-  constexpr const T& front() const { return data_[0]; }
-  constexpr const T& back() const { return data_[size_ - 1]; }
-  std::vector<T> vec() const { return std::vector<T>(begin(), end()); }
-  ArrayRef slice(size_t start, size_t n) const { return ArrayRef(data_ + start, n); }
-  ArrayRef slice(size_t start) const { return ArrayRef(data_ + start, size_ - start); }
+  constexpr const T* data() const {
+    return data_;
+  }
+  constexpr size_t size() const {
+    return size_;
+  }
+  constexpr bool empty() const {
+    return size_ == 0;
+  }
+  constexpr const T* begin() const {
+    return data_;
+  }
+  constexpr const T* end() const {
+    return data_ + size_;
+  }
+  constexpr const T& operator[](size_t i) const {
+    return data_[i];
+  }
+  constexpr const T& front() const {
+    return data_[0];
+  }
+  constexpr const T& back() const {
+    return data_[size_ - 1];
+  }
+  std::vector<T> vec() const {
+    return std::vector<T>(begin(), end());
+  }
+  ArrayRef slice(size_t start, size_t n) const {
+    return ArrayRef(data_ + start, n);
+  }
+  ArrayRef slice(size_t start) const {
+    return ArrayRef(data_ + start, size_ - start);
+  }
 
   friend bool operator==(ArrayRef a, ArrayRef b) {
     if (a.size_ != b.size_) return false;
@@ -55,7 +78,9 @@ class ArrayRef {
       if (!(a.data_[i] == b.data_[i])) return false;
     return true;
   }
-  friend bool operator!=(ArrayRef a, ArrayRef b) { return !(a == b); }
+  friend bool operator!=(ArrayRef a, ArrayRef b) {
+    return !(a == b);
+  }
 
  private:
   const T* data_ = nullptr;

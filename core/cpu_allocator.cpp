@@ -13,8 +13,8 @@ namespace ember {
 namespace {
 
 constexpr size_t kAlignment = 64;
-constexpr size_t kCacheThreshold = 256 * 1024;            // cache blocks of at least this
-constexpr size_t kMaxCachedBytes = size_t{2} << 30;       // keep at most 2 GiB cached
+constexpr size_t kCacheThreshold = 256 * 1024;       // cache blocks of at least this
+constexpr size_t kMaxCachedBytes = size_t{2} << 30;  // keep at most 2 GiB cached
 
 // Rounds up to one of four classes per power of two (at most 25% waste).
 size_t size_class(size_t n) {
@@ -119,10 +119,18 @@ void set_allocator(DeviceType type, Allocator* allocator) {
   g_allocators[static_cast<int>(type)] = allocator;
 }
 
-Allocator* get_pinned_host_allocator() { return g_pinned ? g_pinned : &cpu_allocator(); }
-void set_pinned_host_allocator(Allocator* allocator) { g_pinned = allocator; }
+Allocator* get_pinned_host_allocator() {
+  return g_pinned ? g_pinned : &cpu_allocator();
+}
+void set_pinned_host_allocator(Allocator* allocator) {
+  g_pinned = allocator;
+}
 
-CpuAllocatorStats cpu_allocator_stats() { return cpu_allocator().stats(); }
-void cpu_allocator_empty_cache() { cpu_allocator().empty_cache(); }
+CpuAllocatorStats cpu_allocator_stats() {
+  return cpu_allocator().stats();
+}
+void cpu_allocator_empty_cache() {
+  cpu_allocator().empty_cache();
+}
 
 }  // namespace ember

@@ -25,10 +25,9 @@ Device::Device(std::string_view spec) : type_(DeviceType::CPU), index_(-1) {
   if (!index.empty()) {
     int value = -1;
     auto [ptr, ec] = std::from_chars(index.data(), index.data() + index.size(), value);
-    EMBER_CHECK(ec == std::errc() && ptr == index.data() + index.size() && value >= 0 &&
-                    value < 128,
-                Value, "Device: '{}' has a bad device index; expected \"cuda:N\" with N >= 0",
-                spec);
+    EMBER_CHECK(
+        ec == std::errc() && ptr == index.data() + index.size() && value >= 0 && value < 128, Value,
+        "Device: '{}' has a bad device index; expected \"cuda:N\" with N >= 0", spec);
     index_ = static_cast<int8_t>(value);
   }
 }
@@ -38,9 +37,15 @@ std::string Device::str() const {
   return index_ < 0 ? std::string("cuda") : "cuda:" + std::to_string(index_);
 }
 
-std::string_view device_type_name(DeviceType t) { return t == DeviceType::CPU ? "cpu" : "cuda"; }
+std::string_view device_type_name(DeviceType t) {
+  return t == DeviceType::CPU ? "cpu" : "cuda";
+}
 
-std::ostream& operator<<(std::ostream& os, const Device& d) { return os << d.str(); }
-std::ostream& operator<<(std::ostream& os, DeviceType t) { return os << device_type_name(t); }
+std::ostream& operator<<(std::ostream& os, const Device& d) {
+  return os << d.str();
+}
+std::ostream& operator<<(std::ostream& os, DeviceType t) {
+  return os << device_type_name(t);
+}
 
 }  // namespace ember

@@ -23,7 +23,7 @@ class EMBER_API Device {
   constexpr Device(DeviceType type = DeviceType::CPU, int8_t index = -1)  // NOLINT: implicit
       : type_(type), index_(type == DeviceType::CPU ? int8_t{-1} : index) {}
   // "cpu", "cuda", "cuda:1"; throws ember::ValueError otherwise.
-  Device(std::string_view spec);                           // NOLINT: implicit, like libtorch
+  Device(std::string_view spec);                                // NOLINT: implicit, like libtorch
   Device(const char* spec) : Device(std::string_view(spec)) {}  // NOLINT
   Device(const std::string& spec) : Device(std::string_view(spec)) {}  // NOLINT
 

@@ -22,10 +22,10 @@ inline constexpr int kNumOps = static_cast<int>(OpId::kNumOps);
 
 template <OpId op>
 struct OpTraits;
-#define EMBER_OP_TRAITS(name, sig)     \
-  template <>                          \
-  struct OpTraits<OpId::name> {        \
-    using Kernel = sig;                \
+#define EMBER_OP_TRAITS(name, sig)              \
+  template <>                                   \
+  struct OpTraits<OpId::name> {                 \
+    using Kernel = sig;                         \
     static constexpr const char* kName = #name; \
   };
 EMBER_FOREACH_OP(EMBER_OP_TRAITS)
@@ -71,6 +71,6 @@ struct KernelRegistrar {
 
 // Registers fn (whose type must match the op's kernel signature) as the kernel of op on device
 // (CPU or CUDA). Use at namespace scope in the backend's kernel file.
-#define EMBER_REGISTER_KERNEL(op, device, fn)                                         \
+#define EMBER_REGISTER_KERNEL(op, device, fn)                                               \
   static const ::ember::KernelRegistrar<::ember::OpId::op> ember_registrar_##op##_##device( \
       ::ember::DeviceType::device, fn)

@@ -43,26 +43,31 @@ inline constexpr DType kDouble = DType::Float64;
 EMBER_HOST_DEVICE constexpr size_t element_size(DType t) {
   switch (t) {
     case DType::Bool:
-    case DType::UInt8: return 1;
+    case DType::UInt8:
+      return 1;
     case DType::Float16:
-    case DType::BFloat16: return 2;
+    case DType::BFloat16:
+      return 2;
     case DType::Int32:
-    case DType::Float32: return 4;
+    case DType::Float32:
+      return 4;
     case DType::Int64:
-    case DType::Float64: return 8;
+    case DType::Float64:
+      return 8;
   }
   return 0;
 }
 
 constexpr bool is_floating_point(DType t) {
-  return t == DType::Float16 || t == DType::BFloat16 || t == DType::Float32 ||
-         t == DType::Float64;
+  return t == DType::Float16 || t == DType::BFloat16 || t == DType::Float32 || t == DType::Float64;
 }
 constexpr bool is_integral(DType t, bool include_bool = false) {
   return t == DType::UInt8 || t == DType::Int32 || t == DType::Int64 ||
          (include_bool && t == DType::Bool);
 }
-constexpr bool is_reduced_float(DType t) { return t == DType::Float16 || t == DType::BFloat16; }
+constexpr bool is_reduced_float(DType t) {
+  return t == DType::Float16 || t == DType::BFloat16;
+}
 
 // "float32", "int64", ... as PyTorch spells them after "torch.".
 EMBER_API std::string_view dtype_name(DType t);
@@ -83,24 +88,24 @@ struct CppTypeToDType;
 template <DType D>
 struct DTypeToCppType;
 
-#define EMBER_FOREACH_DTYPE(X) \
-  X(bool, Bool)                \
-  X(uint8_t, UInt8)            \
-  X(int32_t, Int32)            \
-  X(int64_t, Int64)            \
-  X(::ember::Half, Float16)    \
+#define EMBER_FOREACH_DTYPE(X)   \
+  X(bool, Bool)                  \
+  X(uint8_t, UInt8)              \
+  X(int32_t, Int32)              \
+  X(int64_t, Int64)              \
+  X(::ember::Half, Float16)      \
   X(::ember::BFloat16, BFloat16) \
-  X(float, Float32)            \
+  X(float, Float32)              \
   X(double, Float64)
 
-#define EMBER_DEFINE_DTYPE_TRAITS(cpp, name)                        \
-  template <>                                                       \
-  struct CppTypeToDType<cpp> {                                      \
-    static constexpr DType value = DType::name;                     \
-  };                                                                \
-  template <>                                                       \
-  struct DTypeToCppType<DType::name> {                              \
-    using type = cpp;                                               \
+#define EMBER_DEFINE_DTYPE_TRAITS(cpp, name)    \
+  template <>                                   \
+  struct CppTypeToDType<cpp> {                  \
+    static constexpr DType value = DType::name; \
+  };                                            \
+  template <>                                   \
+  struct DTypeToCppType<DType::name> {          \
+    using type = cpp;                           \
   };
 EMBER_FOREACH_DTYPE(EMBER_DEFINE_DTYPE_TRAITS)
 #undef EMBER_DEFINE_DTYPE_TRAITS

@@ -37,6 +37,8 @@ RankState combine(RankState higher, RankState lower) {
 DType result_type(ArrayRef<Operand> operands) {
   RankState dim, zero, number;
   for (const Operand& o : operands) {
+    EMBER_CHECK(o.is_scalar || o.tensor->defined(), Value,
+                "result_type: an input is an undefined tensor");
     if (o.is_scalar) {
       // Numbers count by kind: a float number is the default float dtype, an int is int64.
       number.add(o.scalar.dtype());
@@ -141,12 +143,15 @@ Tensor run_elementwise(OpId op, const ElementwiseSpec& spec, const Tensor& out,
   const int nin = static_cast<int>(inputs.size());
   const Operand* in = inputs.begin();
 
+  for (int i = 0; i < nin; ++i) {
+    EMBER_CHECK(in[i].is_scalar || in[i].tensor->defined(), Value,
+                "{}: input {} is an undefined tensor", spec.name, i);
+  }
   // Device: the first tensor input that is not a zero-dim CPU tensor, else the first tensor.
   Device device(DeviceType::CPU);
   bool have_device = false;
   for (int i = 0; i < nin && !have_device; ++i) {
     if (in[i].is_scalar) continue;
-    EMBER_CHECK(in[i].tensor->defined(), Value, "{}: input {} is an undefined tensor", spec.name, i);
     if (!(in[i].tensor->dim() == 0 && in[i].tensor->is_cpu())) {
       device = in[i].tensor->device();
       have_device = true;
@@ -201,8 +206,9 @@ Tensor run_elementwise(OpId op, const ElementwiseSpec& spec, const Tensor& out,
     int n = 0;
     for (int i = 0; i < nin; ++i)
       if (!in[i].is_scalar) shapes[n++] = in[i].tensor->sizes();
-    shape = n == 0 && out.defined() ? DimVector(out.sizes())  // fill_: the output's own shape
-                                    : broadcast_shapes_or_throw(ArrayRef<IntArrayRef>(shapes, n), spec.name);
+    shape = n == 0 && out.defined()
+                ? DimVector(out.sizes())  // fill_: the output's own shape
+                : broadcast_shapes_or_throw(ArrayRef<IntArrayRef>(shapes, n), spec.name);
   }
 
   // Output.

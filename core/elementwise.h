@@ -14,7 +14,7 @@ namespace ember::detail {
 
 // A tensor or a plain number, as an op input.
 struct Operand {
-  Operand(const Tensor& t) : tensor(&t) {}  // NOLINT: implicit
+  Operand(const Tensor& t) : tensor(&t) {}                  // NOLINT: implicit
   Operand(const Scalar& s) : scalar(s), is_scalar(true) {}  // NOLINT: implicit
   const Tensor* tensor = nullptr;
   Scalar scalar;
@@ -40,10 +40,10 @@ struct ElementwiseSpec {
 // PyTorch's result type of a list of operands: dimensioned tensors outrank zero-dim tensors,
 // which outrank numbers, unless a lower-ranked operand is of a higher category (bool < integer
 // < floating), as in torch.result_type.
-DType result_type(ArrayRef<Operand> operands);
+EMBER_API DType result_type(ArrayRef<Operand> operands);
 // Whether a value of type `from` may be written into a tensor of type `to` by an op (no
 // floating -> integer, no non-bool -> bool), as in torch.can_cast.
-bool can_cast(DType from, DType to);
+EMBER_API bool can_cast(DType from, DType to);
 
 // Runs a point-wise op. `out` undefined: allocates the result. `out` defined (an `_out` form or
 // an in-place op): checks its shape and dtype, writes into it and returns it.

@@ -54,7 +54,8 @@ Generator& pick_generator(Generator* g, Device device) {
 void random_fill(Tensor& self, OpId op, const RandomArgs& args, uint64_t blocks_per_element_x4,
                  Generator* generator) {
   if (self.numel() == 0) return;
-  Tensor target = self.is_contiguous() ? self : detail::empty_tensor(self.sizes(), self.dtype(), self.device());
+  Tensor target =
+      self.is_contiguous() ? self : detail::empty_tensor(self.sizes(), self.dtype(), self.device());
   // Each op consumes ceil(numel * blocks_per_element_x4 / 4) Philox blocks.
   const uint64_t blocks = (static_cast<uint64_t>(target.numel()) * blocks_per_element_x4 + 3) / 4;
   PhiloxState state = pick_generator(generator, self.device()).reserve(blocks);
@@ -64,8 +65,12 @@ void random_fill(Tensor& self, OpId op, const RandomArgs& args, uint64_t blocks_
 }
 
 // Blocks per element (times 4) of each random op; must match kernels/random_functors.h.
-uint64_t uniform_blocks_x4(DType t) { return t == kFloat64 ? 2 : 1; }
-uint64_t normal_blocks_x4(DType t) { return t == kFloat64 ? 4 : 2; }
+uint64_t uniform_blocks_x4(DType t) {
+  return t == kFloat64 ? 2 : 1;
+}
+uint64_t normal_blocks_x4(DType t) {
+  return t == kFloat64 ? 4 : 2;
+}
 
 }  // namespace
 
@@ -140,8 +145,8 @@ Tensor arange(const Scalar& end, const TensorOptions& options) {
 
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step,
               const TensorOptions& options) {
-  const bool all_integral = !start.is_floating_point() && !end.is_floating_point() &&
-                            !step.is_floating_point();
+  const bool all_integral =
+      !start.is_floating_point() && !end.is_floating_point() && !step.is_floating_point();
   const DType dtype = options.has_dtype() ? options.dtype()
                       : all_integral      ? kInt64
                                           : default_float_dtype();
@@ -181,7 +186,9 @@ Tensor linspace(double start, double end, int64_t steps, const TensorOptions& op
   return finish(t, options);
 }
 
-Tensor eye(int64_t n, const TensorOptions& options) { return eye(n, n, options); }
+Tensor eye(int64_t n, const TensorOptions& options) {
+  return eye(n, n, options);
+}
 
 Tensor eye(int64_t n, int64_t m, const TensorOptions& options) {
   EMBER_CHECK(n >= 0 && m >= 0, Value, "eye: n ({}) and m ({}) must be non-negative", n, m);
@@ -191,7 +198,9 @@ Tensor eye(int64_t n, int64_t m, const TensorOptions& options) {
 }
 
 // ---- random ----
-Tensor rand(IntArrayRef sizes, const TensorOptions& options) { return rand(sizes, nullptr, options); }
+Tensor rand(IntArrayRef sizes, const TensorOptions& options) {
+  return rand(sizes, nullptr, options);
+}
 
 Tensor rand(IntArrayRef sizes, Generator* generator, const TensorOptions& options) {
   Tensor t = allocate(sizes, options.dtype(), options);
@@ -230,7 +239,9 @@ Tensor randint(int64_t low, int64_t high, IntArrayRef sizes, Generator* generato
   return finish(t, options);
 }
 
-Tensor randperm(int64_t n, const TensorOptions& options) { return randperm(n, nullptr, options); }
+Tensor randperm(int64_t n, const TensorOptions& options) {
+  return randperm(n, nullptr, options);
+}
 
 Tensor randperm(int64_t n, Generator* generator, const TensorOptions& options) {
   EMBER_CHECK(n >= 0, Value, "randperm: n must be non-negative, got {}", n);
@@ -301,8 +312,9 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const Tenso
     for (size_t i = 0; i < sizes.size(); ++i) extent += (sizes[i] - 1) * strides[i];
   }
   const DType dtype = options.dtype();
-  auto storage = make_intrusive<StorageImpl>(data, static_cast<size_t>(extent) * element_size(dtype),
-                                             resolve_device(options.device()), nullptr);
+  auto storage =
+      make_intrusive<StorageImpl>(data, static_cast<size_t>(extent) * element_size(dtype),
+                                  resolve_device(options.device()), nullptr);
   return finish(Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, strides, 0)),
                 options);
 }
@@ -310,8 +322,9 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const Tenso
 Tensor from_blob(void* data, IntArrayRef sizes, std::function<void(void*)> deleter,
                  const TensorOptions& options) {
   const int64_t n = checked_numel(sizes);
-  auto storage = make_intrusive<StorageImpl>(data, static_cast<size_t>(n) * element_size(options.dtype()),
-                                             resolve_device(options.device()), std::move(deleter));
+  auto storage =
+      make_intrusive<StorageImpl>(data, static_cast<size_t>(n) * element_size(options.dtype()),
+                                  resolve_device(options.device()), std::move(deleter));
   return finish(Tensor(make_intrusive<TensorImpl>(std::move(storage), options.dtype(), sizes)),
                 options);
 }
@@ -374,8 +387,10 @@ Tensor tensor(const TensorInit& values, const TensorOptions& options) {
   }
   Tensor host = detail::empty_tensor(shape, dtype, Device(kCPU));
   switch (dtype) {
-#define EMBER_WRITE_CASE(cpp, name) \
-  case DType::name: write_values<cpp>(flat, host.data_ptr()); break;
+#define EMBER_WRITE_CASE(cpp, name)           \
+  case DType::name:                           \
+    write_values<cpp>(flat, host.data_ptr()); \
+    break;
     EMBER_FOREACH_DTYPE(EMBER_WRITE_CASE)
 #undef EMBER_WRITE_CASE
   }
@@ -407,8 +422,8 @@ Tensor tensor(const std::vector<T>& values, IntArrayRef sizes, const TensorOptio
   return finish(t, options);
 }
 
-#define EMBER_INSTANTIATE_TENSOR_FROM_VECTOR(cpp, name)                                      \
-  template EMBER_API Tensor tensor<cpp>(const std::vector<cpp>&, const TensorOptions&);      \
+#define EMBER_INSTANTIATE_TENSOR_FROM_VECTOR(cpp, name)                                 \
+  template EMBER_API Tensor tensor<cpp>(const std::vector<cpp>&, const TensorOptions&); \
   template EMBER_API Tensor tensor<cpp>(const std::vector<cpp>&, IntArrayRef, const TensorOptions&);
 EMBER_FOREACH_DTYPE(EMBER_INSTANTIATE_TENSOR_FROM_VECTOR)
 #undef EMBER_INSTANTIATE_TENSOR_FROM_VECTOR

@@ -23,7 +23,8 @@ EMBER_API Tensor full(IntArrayRef sizes, const Scalar& value, const TensorOption
 EMBER_API Tensor empty_like(const Tensor& self, const TensorOptions& options = {});
 EMBER_API Tensor zeros_like(const Tensor& self, const TensorOptions& options = {});
 EMBER_API Tensor ones_like(const Tensor& self, const TensorOptions& options = {});
-EMBER_API Tensor full_like(const Tensor& self, const Scalar& value, const TensorOptions& options = {});
+EMBER_API Tensor full_like(const Tensor& self, const Scalar& value,
+                           const TensorOptions& options = {});
 EMBER_API Tensor rand_like(const Tensor& self, const TensorOptions& options = {});
 EMBER_API Tensor randn_like(const Tensor& self, const TensorOptions& options = {});
 
@@ -31,7 +32,8 @@ EMBER_API Tensor randn_like(const Tensor& self, const TensorOptions& options = {
 EMBER_API Tensor arange(const Scalar& end, const TensorOptions& options = {});
 EMBER_API Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step = 1,
                         const TensorOptions& options = {});
-EMBER_API Tensor linspace(double start, double end, int64_t steps, const TensorOptions& options = {});
+EMBER_API Tensor linspace(double start, double end, int64_t steps,
+                          const TensorOptions& options = {});
 EMBER_API Tensor eye(int64_t n, const TensorOptions& options = {});
 EMBER_API Tensor eye(int64_t n, int64_t m, const TensorOptions& options = {});
 
@@ -66,13 +68,13 @@ EMBER_API Tensor from_blob(void* data, IntArrayRef sizes, std::function<void(voi
 // (bool, int64, or the default float type when any value is floating) unless options set one.
 class EMBER_API TensorInit {
  public:
-  TensorInit(double v) : scalar_(v), is_scalar_(true) {}                 // NOLINT: implicit
+  TensorInit(double v) : scalar_(v), is_scalar_(true) {}                      // NOLINT: implicit
   TensorInit(float v) : scalar_(static_cast<double>(v)), is_scalar_(true) {}  // NOLINT
   TensorInit(int v) : scalar_(static_cast<int64_t>(v)), is_scalar_(true) {}   // NOLINT
   TensorInit(long v) : scalar_(static_cast<int64_t>(v)), is_scalar_(true) {}  // NOLINT
   TensorInit(long long v) : scalar_(static_cast<int64_t>(v)), is_scalar_(true) {}  // NOLINT
-  TensorInit(bool v) : scalar_(v), is_scalar_(true) {}                    // NOLINT
-  TensorInit(std::initializer_list<TensorInit> list);                     // NOLINT
+  TensorInit(bool v) : scalar_(v), is_scalar_(true) {}                             // NOLINT
+  TensorInit(std::initializer_list<TensorInit> list);                              // NOLINT
 
   bool is_scalar() const { return is_scalar_; }
   const Scalar& scalar() const { return scalar_; }

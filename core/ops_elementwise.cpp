@@ -14,7 +14,9 @@ using detail::run_elementwise;
 namespace {
 
 // Specs by family.
-constexpr ElementwiseSpec spec_arith(std::string_view name) { return {.name = name}; }
+constexpr ElementwiseSpec spec_arith(std::string_view name) {
+  return {.name = name};
+}
 constexpr ElementwiseSpec spec_arith_no_bool(std::string_view name) {
   return {.name = name, .allow_bool = false};
 }
@@ -42,49 +44,60 @@ ElementwiseArgs negated_alpha(const Scalar& alpha) {
   return a;
 }
 
-void check_alpha(const Tensor& self, const Scalar& alpha, std::string_view op, DType result) {
-  (void)self;
+// Evaluates `result` (the op's result type) only when alpha is floating: an integer alpha fits
+// every result type.
+#define EMBER_CHECK_ALPHA(self, alpha, op, result)                        \
+  do {                                                                    \
+    if ((alpha).is_floating_point()) check_alpha_fits(alpha, op, result); \
+  } while (0)
+
+void check_alpha_fits(const Scalar& alpha, std::string_view op, DType result) {
   EMBER_CHECK(is_floating_point(result) || !alpha.is_floating_point(), DType,
               "{}: alpha {} is floating but the result type {} is integral; pass an integer alpha",
               op, alpha.to_double(), dtype_name(result));
 }
 
-Tensor undefined() { return Tensor(); }
+Tensor undefined() {
+  return Tensor();
+}
 
 }  // namespace
 
 // ---- add / sub ----
 Tensor add(const Tensor& self, const Tensor& other, const Scalar& alpha) {
-  check_alpha(self, alpha, "add", detail::result_type({self, other}));
-  return run_elementwise(OpId::add, spec_arith("add"), undefined(), {self, other}, alpha_args(alpha));
+  EMBER_CHECK_ALPHA(self, alpha, "add", detail::result_type({self, other}));
+  return run_elementwise(OpId::add, spec_arith("add"), undefined(), {self, other},
+                         alpha_args(alpha));
 }
 Tensor add(const Tensor& self, const Scalar& other, const Scalar& alpha) {
-  check_alpha(self, alpha, "add", detail::result_type({self, other}));
-  return run_elementwise(OpId::add, spec_arith("add"), undefined(), {self, other}, alpha_args(alpha));
+  EMBER_CHECK_ALPHA(self, alpha, "add", detail::result_type({self, other}));
+  return run_elementwise(OpId::add, spec_arith("add"), undefined(), {self, other},
+                         alpha_args(alpha));
 }
 Tensor& add_out(Tensor& out, const Tensor& self, const Tensor& other, const Scalar& alpha) {
-  check_alpha(self, alpha, "add_out", detail::result_type({self, other}));
+  EMBER_CHECK_ALPHA(self, alpha, "add_out", detail::result_type({self, other}));
   run_elementwise(OpId::add, spec_arith("add_out"), out, {self, other}, alpha_args(alpha));
   return out;
 }
 Tensor sub(const Tensor& self, const Tensor& other, const Scalar& alpha) {
-  check_alpha(self, alpha, "sub", detail::result_type({self, other}));
+  EMBER_CHECK_ALPHA(self, alpha, "sub", detail::result_type({self, other}));
   return run_elementwise(OpId::add, spec_arith_no_bool("sub"), undefined(), {self, other},
                          negated_alpha(alpha));
 }
 Tensor sub(const Tensor& self, const Scalar& other, const Scalar& alpha) {
-  check_alpha(self, alpha, "sub", detail::result_type({self, other}));
+  EMBER_CHECK_ALPHA(self, alpha, "sub", detail::result_type({self, other}));
   return run_elementwise(OpId::add, spec_arith_no_bool("sub"), undefined(), {self, other},
                          negated_alpha(alpha));
 }
 Tensor& sub_out(Tensor& out, const Tensor& self, const Tensor& other, const Scalar& alpha) {
-  check_alpha(self, alpha, "sub_out", detail::result_type({self, other}));
-  run_elementwise(OpId::add, spec_arith_no_bool("sub_out"), out, {self, other}, negated_alpha(alpha));
+  EMBER_CHECK_ALPHA(self, alpha, "sub_out", detail::result_type({self, other}));
+  run_elementwise(OpId::add, spec_arith_no_bool("sub_out"), out, {self, other},
+                  negated_alpha(alpha));
   return out;
 }
 Tensor rsub(const Tensor& self, const Scalar& other, const Scalar& alpha) {
   // other - alpha * self, computed as other + (-alpha) * self.
-  check_alpha(self, alpha, "rsub", detail::result_type({self, other}));
+  EMBER_CHECK_ALPHA(self, alpha, "rsub", detail::result_type({self, other}));
   return run_elementwise(OpId::add, spec_arith_no_bool("rsub"), undefined(), {other, self},
                          negated_alpha(alpha));
 }
@@ -146,16 +159,16 @@ Tensor& minimum_out(Tensor& out, const Tensor& self, const Tensor& other) {
 }
 
 // ---- comparisons and logic ----
-#define EMBER_DEFINE_COMPARISON(name)                                                         \
-  Tensor name(const Tensor& self, const Tensor& other) {                                      \
-    return run_elementwise(OpId::name, spec_boolean(#name), undefined(), {self, other});           \
-  }                                                                                           \
-  Tensor name(const Tensor& self, const Scalar& other) {                                      \
-    return run_elementwise(OpId::name, spec_boolean(#name), undefined(), {self, other});           \
-  }                                                                                           \
-  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {                  \
-    run_elementwise(OpId::name, spec_boolean(#name "_out"), out, {self, other});                  \
-    return out;                                                                               \
+#define EMBER_DEFINE_COMPARISON(name)                                                    \
+  Tensor name(const Tensor& self, const Tensor& other) {                                 \
+    return run_elementwise(OpId::name, spec_boolean(#name), undefined(), {self, other}); \
+  }                                                                                      \
+  Tensor name(const Tensor& self, const Scalar& other) {                                 \
+    return run_elementwise(OpId::name, spec_boolean(#name), undefined(), {self, other}); \
+  }                                                                                      \
+  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {             \
+    run_elementwise(OpId::name, spec_boolean(#name "_out"), out, {self, other});         \
+    return out;                                                                          \
   }
 EMBER_DEFINE_COMPARISON(eq)
 EMBER_DEFINE_COMPARISON(ne)
@@ -166,21 +179,23 @@ EMBER_DEFINE_COMPARISON(ge)
 #undef EMBER_DEFINE_COMPARISON
 
 Tensor logical_and(const Tensor& self, const Tensor& other) {
-  return run_elementwise(OpId::logical_and, spec_boolean("logical_and"), undefined(), {self, other});
+  return run_elementwise(OpId::logical_and, spec_boolean("logical_and"), undefined(),
+                         {self, other});
 }
 Tensor logical_or(const Tensor& self, const Tensor& other) {
   return run_elementwise(OpId::logical_or, spec_boolean("logical_or"), undefined(), {self, other});
 }
 Tensor logical_xor(const Tensor& self, const Tensor& other) {
-  return run_elementwise(OpId::logical_xor, spec_boolean("logical_xor"), undefined(), {self, other});
+  return run_elementwise(OpId::logical_xor, spec_boolean("logical_xor"), undefined(),
+                         {self, other});
 }
 Tensor logical_not(const Tensor& self) {
   return run_elementwise(OpId::logical_not, spec_boolean("logical_not"), undefined(), {self});
 }
 
 Tensor isclose(const Tensor& self, const Tensor& other, double rtol, double atol) {
-  EMBER_CHECK(rtol >= 0 && atol >= 0, Value, "isclose: rtol ({}) and atol ({}) must be >= 0",
-              rtol, atol);
+  EMBER_CHECK(rtol >= 0 && atol >= 0, Value, "isclose: rtol ({}) and atol ({}) must be >= 0", rtol,
+              atol);
   if (!is_floating_point(detail::result_type({self, other}))) return eq(self, other);
   // |self - other| <= atol + rtol * |other|, and equal values (infinities) are close.
   Tensor diff = abs(sub(self, other));
@@ -198,9 +213,9 @@ bool equal(const Tensor& self, const Tensor& other) {
 }
 
 // ---- unary ----
-#define EMBER_DEFINE_UNARY(name, spec_fn)                                            \
-  Tensor name(const Tensor& self) {                                                  \
-    return run_elementwise(OpId::name, spec_fn(#name), undefined(), {self});         \
+#define EMBER_DEFINE_UNARY(name, spec_fn)                                    \
+  Tensor name(const Tensor& self) {                                          \
+    return run_elementwise(OpId::name, spec_fn(#name), undefined(), {self}); \
   }
 EMBER_DEFINE_UNARY(neg, spec_arith_no_bool)
 EMBER_DEFINE_UNARY(abs, spec_arith_no_bool)
@@ -271,8 +286,12 @@ Tensor clamp(const Tensor& self, std::optional<Scalar> min, std::optional<Scalar
   return run_elementwise(OpId::clamp, spec_arith_no_bool("clamp"), undefined(), {self},
                          clamp_args(min, max));
 }
-Tensor clamp_min(const Tensor& self, const Scalar& min) { return clamp(self, min, std::nullopt); }
-Tensor clamp_max(const Tensor& self, const Scalar& max) { return clamp(self, std::nullopt, max); }
+Tensor clamp_min(const Tensor& self, const Scalar& min) {
+  return clamp(self, min, std::nullopt);
+}
+Tensor clamp_max(const Tensor& self, const Scalar& max) {
+  return clamp(self, std::nullopt, max);
+}
 
 // ---- selection ----
 namespace {
@@ -297,23 +316,25 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value) 
 
 // ---- in-place methods ----
 Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) {
-  check_alpha(*this, alpha, "add_", detail::result_type({*this, other}));
+  EMBER_CHECK_ALPHA(*this, alpha, "add_", detail::result_type({*this, other}));
   run_elementwise(OpId::add, spec_arith("add_"), *this, {*this, other}, alpha_args(alpha));
   return *this;
 }
 Tensor& Tensor::add_(const Scalar& other, const Scalar& alpha) {
-  check_alpha(*this, alpha, "add_", detail::result_type({*this, other}));
+  EMBER_CHECK_ALPHA(*this, alpha, "add_", detail::result_type({*this, other}));
   run_elementwise(OpId::add, spec_arith("add_"), *this, {*this, other}, alpha_args(alpha));
   return *this;
 }
 Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha) {
-  check_alpha(*this, alpha, "sub_", detail::result_type({*this, other}));
-  run_elementwise(OpId::add, spec_arith_no_bool("sub_"), *this, {*this, other}, negated_alpha(alpha));
+  EMBER_CHECK_ALPHA(*this, alpha, "sub_", detail::result_type({*this, other}));
+  run_elementwise(OpId::add, spec_arith_no_bool("sub_"), *this, {*this, other},
+                  negated_alpha(alpha));
   return *this;
 }
 Tensor& Tensor::sub_(const Scalar& other, const Scalar& alpha) {
-  check_alpha(*this, alpha, "sub_", detail::result_type({*this, other}));
-  run_elementwise(OpId::add, spec_arith_no_bool("sub_"), *this, {*this, other}, negated_alpha(alpha));
+  EMBER_CHECK_ALPHA(*this, alpha, "sub_", detail::result_type({*this, other}));
+  run_elementwise(OpId::add, spec_arith_no_bool("sub_"), *this, {*this, other},
+                  negated_alpha(alpha));
   return *this;
 }
 Tensor& Tensor::mul_(const Tensor& other) {
@@ -336,10 +357,10 @@ Tensor& Tensor::pow_(const Scalar& exponent) {
   run_elementwise(OpId::pow, spec_arith("pow_"), *this, {*this, exponent});
   return *this;
 }
-#define EMBER_DEFINE_UNARY_INPLACE(name, spec_fn)                           \
-  Tensor& Tensor::name##_() {                                               \
-    run_elementwise(OpId::name, spec_fn(#name "_"), *this, {*this});       \
-    return *this;                                                           \
+#define EMBER_DEFINE_UNARY_INPLACE(name, spec_fn)                    \
+  Tensor& Tensor::name##_() {                                        \
+    run_elementwise(OpId::name, spec_fn(#name "_"), *this, {*this}); \
+    return *this;                                                    \
   }
 EMBER_DEFINE_UNARY_INPLACE(neg, spec_arith_no_bool)
 EMBER_DEFINE_UNARY_INPLACE(abs, spec_arith_no_bool)
@@ -359,8 +380,8 @@ Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) {
 Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
   // The value is cast to self's dtype, whatever its kind (like PyTorch).
   const Scalar v = ember::is_floating_point(dtype()) ? Scalar(value.to_double())
-                   : dtype() == kBool         ? Scalar(value.to_bool())
-                                              : Scalar(value.to_int64());
+                   : dtype() == kBool                ? Scalar(value.to_bool())
+                                                     : Scalar(value.to_int64());
   Tensor self_typed = *this;
   run_elementwise(OpId::where, {.name = "masked_fill_", .first_promoted = 1}, *this,
                   {mask, v, self_typed});
@@ -374,6 +395,8 @@ Tensor& Tensor::fill_(const Scalar& value) {
   run_elementwise(OpId::fill, {.name = "fill_", .compute_in_out_dtype = true}, *this, {}, a);
   return *this;
 }
-Tensor& Tensor::zero_() { return fill_(0); }
+Tensor& Tensor::zero_() {
+  return fill_(0);
+}
 
 }  // namespace ember

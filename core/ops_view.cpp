@@ -66,9 +66,8 @@ bool view_strides(IntArrayRef old_sizes, IntArrayRef old_strides, IntArrayRef ne
   int64_t tensor_numel = 1, view_numel = 1;
   for (int64_t tensor_d = static_cast<int64_t>(old_sizes.size()) - 1; tensor_d >= 0; --tensor_d) {
     tensor_numel *= old_sizes[tensor_d];
-    if (tensor_d == 0 ||
-        (old_sizes[tensor_d - 1] != 1 &&
-         old_strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
+    if (tensor_d == 0 || (old_sizes[tensor_d - 1] != 1 &&
+                          old_strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
       while (view_d >= 0 && (view_numel < tensor_numel || new_sizes[view_d] == 1)) {
         new_strides[view_d] = view_numel * chunk_base_stride;
         view_numel *= new_sizes[view_d];
@@ -139,8 +138,8 @@ Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
 }
 
 Tensor Tensor::t() const {
-  EMBER_CHECK(dim() <= 2, Shape, "t: expects a tensor with <= 2 dims, but self is {}-D ({})",
-              dim(), shape_string(sizes()));
+  EMBER_CHECK(dim() <= 2, Shape, "t: expects a tensor with <= 2 dims, but self is {}-D ({})", dim(),
+              shape_string(sizes()));
   return dim() < 2 ? *this : transpose(0, 1);
 }
 
@@ -213,8 +212,7 @@ Tensor Tensor::expand(IntArrayRef sizes) const {
     const int64_t j = i - offset;
     int64_t want = sizes[i];
     if (j < 0) {
-      EMBER_CHECK(want >= 0, Shape, "expand: size -1 is not allowed for the new leading dim {}",
-                  i);
+      EMBER_CHECK(want >= 0, Shape, "expand: size -1 is not allowed for the new leading dim {}", i);
       sz[i] = want;
       st[i] = 0;
       continue;
@@ -243,7 +241,8 @@ Tensor Tensor::squeeze() const {
 
 Tensor Tensor::squeeze(int64_t dim) const {
   const int64_t d = wrap_dim(dim, this->dim(), "squeeze");
-  if (this->dim() == 0 || size(d) != 1) return make_view(*this, sizes(), strides(), storage_offset());
+  if (this->dim() == 0 || size(d) != 1)
+    return make_view(*this, sizes(), strides(), storage_offset());
   DimVector sz(sizes()), st(strides());
   sz.erase(d);
   st.erase(d);
@@ -296,7 +295,8 @@ std::vector<Tensor> Tensor::split(int64_t split_size, int64_t dim) const {
     parts.push_back(*this);
     return parts;
   }
-  for (int64_t s = 0; s < n; s += split_size) parts.push_back(narrow(d, s, std::min(split_size, n - s)));
+  for (int64_t s = 0; s < n; s += split_size)
+    parts.push_back(narrow(d, s, std::min(split_size, n - s)));
   return parts;
 }
 
@@ -336,14 +336,24 @@ std::vector<Tensor> Tensor::unbind(int64_t dim) const {
 }
 
 // Free-function spellings.
-Tensor reshape(const Tensor& self, IntArrayRef sizes) { return self.reshape(sizes); }
+Tensor reshape(const Tensor& self, IntArrayRef sizes) {
+  return self.reshape(sizes);
+}
 Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {
   return self.flatten(start_dim, end_dim);
 }
-Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1) { return self.transpose(dim0, dim1); }
-Tensor permute(const Tensor& self, IntArrayRef dims) { return self.permute(dims); }
-Tensor squeeze(const Tensor& self) { return self.squeeze(); }
-Tensor unsqueeze(const Tensor& self, int64_t dim) { return self.unsqueeze(dim); }
+Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1) {
+  return self.transpose(dim0, dim1);
+}
+Tensor permute(const Tensor& self, IntArrayRef dims) {
+  return self.permute(dims);
+}
+Tensor squeeze(const Tensor& self) {
+  return self.squeeze();
+}
+Tensor unsqueeze(const Tensor& self, int64_t dim) {
+  return self.unsqueeze(dim);
+}
 
 std::vector<int64_t> broadcast_shapes(ArrayRef<IntArrayRef> shapes) {
   DimVector s = detail::broadcast_shapes_or_throw(shapes, "broadcast_shapes");

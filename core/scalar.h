@@ -17,7 +17,8 @@ class EMBER_API Scalar {
 
   Scalar() : Scalar(int64_t{0}) {}
   Scalar(bool v) : kind_(Kind::Bool) { v_.i = v; }  // NOLINT: implicit by design
-  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  template <typename T,
+            std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
   Scalar(T v) : kind_(Kind::Integral) {  // NOLINT
     v_.i = static_cast<int64_t>(v);
   }

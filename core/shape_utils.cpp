@@ -27,7 +27,8 @@ DimVector broadcast_shapes_or_throw(ArrayRef<IntArrayRef> shapes, std::string_vi
         continue;
       }
       std::string all;
-      for (size_t j = 0; j < shapes.size(); ++j) all += (j ? " and " : "") + shape_string(shapes[j]);
+      for (size_t j = 0; j < shapes.size(); ++j)
+        all += (j ? " and " : "") + shape_string(shapes[j]);
       EMBER_FAIL(Shape,
                  "{}: shapes {} cannot be broadcast together (size {} vs {} at dim {} counting "
                  "from the left of the broadcast shape)",
@@ -39,8 +40,8 @@ DimVector broadcast_shapes_or_throw(ArrayRef<IntArrayRef> shapes, std::string_vi
 
 void resize_output(const Tensor& out, IntArrayRef shape) {
   const int64_t n = checked_numel(shape);
-  auto storage = make_intrusive<StorageImpl>(static_cast<size_t>(n) * out.element_size(),
-                                             out.device());
+  auto storage =
+      make_intrusive<StorageImpl>(static_cast<size_t>(n) * out.element_size(), out.device());
   out.impl()->set_storage(std::move(storage));
   out.impl()->set_geometry(shape, contiguous_strides(shape), 0);
 }
@@ -59,6 +60,8 @@ uint64_t dims_mask(IntArrayRef dims, int64_t ndim, std::string_view op) {
   return mask;
 }
 
-std::string shape_string(IntArrayRef shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
+std::string shape_string(IntArrayRef shape) {
+  return fmt::format("[{}]", fmt::join(shape, ", "));
+}
 
 }  // namespace ember::detail

@@ -36,7 +36,10 @@ TensorImpl::TensorImpl(Storage storage, DType dtype, IntArrayRef sizes, IntArray
 }
 
 TensorImpl::TensorImpl(Storage storage, DType dtype, IntArrayRef sizes)
-    : storage_(std::move(storage)), sizes_(sizes), strides_(contiguous_strides(sizes)), dtype_(dtype) {
+    : storage_(std::move(storage)),
+      sizes_(sizes),
+      strides_(contiguous_strides(sizes)),
+      dtype_(dtype) {
   refresh_numel_and_contiguity();
 }
 

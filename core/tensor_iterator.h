@@ -27,7 +27,7 @@ struct ElementwiseIter {
   int ndim = 0;       // dims after broadcasting and coalescing (0 for a single element)
   int noperands = 0;  // operand 0 is the output, then the inputs in order
   int64_t numel = 0;
-  int64_t shape[kMaxIterDims] = {};                 // innermost first
+  int64_t shape[kMaxIterDims] = {};                  // innermost first
   int64_t strides[kMaxOperands][kMaxIterDims] = {};  // in elements, innermost first
   void* data[kMaxOperands] = {};
   DType dtype[kMaxOperands] = {};
@@ -67,10 +67,10 @@ struct ReduceIter {
   int red_ndim = 0;
   int64_t out_numel = 1;
   int64_t red_numel = 1;
-  int64_t out_shape[kMaxIterDims] = {};       // innermost first
+  int64_t out_shape[kMaxIterDims] = {};        // innermost first
   int64_t out_strides_out[kMaxIterDims] = {};  // output (and index output) strides, elements
   int64_t out_strides_in[kMaxIterDims] = {};   // input strides along the kept dims
-  int64_t red_shape[kMaxIterDims] = {};       // innermost first
+  int64_t red_shape[kMaxIterDims] = {};        // innermost first
   int64_t red_strides_in[kMaxIterDims] = {};   // input strides along the reduced dims
   const void* in = nullptr;
   void* out = nullptr;

@@ -13,9 +13,9 @@ namespace ember {
 class TensorOptions {
  public:
   TensorOptions() = default;
-  TensorOptions(DType dtype) : dtype_(dtype) {}           // NOLINT: implicit
-  TensorOptions(Device device) : device_(device) {}       // NOLINT: implicit
-  TensorOptions(DeviceType device) : device_(device) {}   // NOLINT: implicit
+  TensorOptions(DType dtype) : dtype_(dtype) {}          // NOLINT: implicit
+  TensorOptions(Device device) : device_(device) {}      // NOLINT: implicit
+  TensorOptions(DeviceType device) : device_(device) {}  // NOLINT: implicit
 
   TensorOptions dtype(DType d) const {
     TensorOptions o = *this;
@@ -54,8 +54,14 @@ class TensorOptions {
 };
 
 // libtorch's shorthands: ember::dtype(kFloat64), ember::device(kCUDA).
-inline TensorOptions dtype(DType d) { return TensorOptions().dtype(d); }
-inline TensorOptions device(Device d) { return TensorOptions().device(d); }
-inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requires_grad(r); }
+inline TensorOptions dtype(DType d) {
+  return TensorOptions().dtype(d);
+}
+inline TensorOptions device(Device d) {
+  return TensorOptions().device(d);
+}
+inline TensorOptions requires_grad(bool r = true) {
+  return TensorOptions().requires_grad(r);
+}
 
 }  // namespace ember

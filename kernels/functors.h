@@ -35,28 +35,72 @@ using opmath_t = typename OpMath<T>::type;
 
 // Float and double overloads of the libm functions that exist on the host and in CUDA code.
 namespace math {
-EMBER_HOST_DEVICE inline float exp(float x) { return ::expf(x); }
-EMBER_HOST_DEVICE inline double exp(double x) { return ::exp(x); }
-EMBER_HOST_DEVICE inline float log(float x) { return ::logf(x); }
-EMBER_HOST_DEVICE inline double log(double x) { return ::log(x); }
-EMBER_HOST_DEVICE inline float log1p(float x) { return ::log1pf(x); }
-EMBER_HOST_DEVICE inline double log1p(double x) { return ::log1p(x); }
-EMBER_HOST_DEVICE inline float expm1(float x) { return ::expm1f(x); }
-EMBER_HOST_DEVICE inline double expm1(double x) { return ::expm1(x); }
-EMBER_HOST_DEVICE inline float sqrt(float x) { return ::sqrtf(x); }
-EMBER_HOST_DEVICE inline double sqrt(double x) { return ::sqrt(x); }
-EMBER_HOST_DEVICE inline float sin(float x) { return ::sinf(x); }
-EMBER_HOST_DEVICE inline double sin(double x) { return ::sin(x); }
-EMBER_HOST_DEVICE inline float cos(float x) { return ::cosf(x); }
-EMBER_HOST_DEVICE inline double cos(double x) { return ::cos(x); }
-EMBER_HOST_DEVICE inline float tanh(float x) { return ::tanhf(x); }
-EMBER_HOST_DEVICE inline double tanh(double x) { return ::tanh(x); }
-EMBER_HOST_DEVICE inline float erf(float x) { return ::erff(x); }
-EMBER_HOST_DEVICE inline double erf(double x) { return ::erf(x); }
-EMBER_HOST_DEVICE inline float pow(float a, float b) { return ::powf(a, b); }
-EMBER_HOST_DEVICE inline double pow(double a, double b) { return ::pow(a, b); }
-EMBER_HOST_DEVICE inline float fabs(float x) { return ::fabsf(x); }
-EMBER_HOST_DEVICE inline double fabs(double x) { return ::fabs(x); }
+EMBER_HOST_DEVICE inline float exp(float x) {
+  return ::expf(x);
+}
+EMBER_HOST_DEVICE inline double exp(double x) {
+  return ::exp(x);
+}
+EMBER_HOST_DEVICE inline float log(float x) {
+  return ::logf(x);
+}
+EMBER_HOST_DEVICE inline double log(double x) {
+  return ::log(x);
+}
+EMBER_HOST_DEVICE inline float log1p(float x) {
+  return ::log1pf(x);
+}
+EMBER_HOST_DEVICE inline double log1p(double x) {
+  return ::log1p(x);
+}
+EMBER_HOST_DEVICE inline float expm1(float x) {
+  return ::expm1f(x);
+}
+EMBER_HOST_DEVICE inline double expm1(double x) {
+  return ::expm1(x);
+}
+EMBER_HOST_DEVICE inline float sqrt(float x) {
+  return ::sqrtf(x);
+}
+EMBER_HOST_DEVICE inline double sqrt(double x) {
+  return ::sqrt(x);
+}
+EMBER_HOST_DEVICE inline float sin(float x) {
+  return ::sinf(x);
+}
+EMBER_HOST_DEVICE inline double sin(double x) {
+  return ::sin(x);
+}
+EMBER_HOST_DEVICE inline float cos(float x) {
+  return ::cosf(x);
+}
+EMBER_HOST_DEVICE inline double cos(double x) {
+  return ::cos(x);
+}
+EMBER_HOST_DEVICE inline float tanh(float x) {
+  return ::tanhf(x);
+}
+EMBER_HOST_DEVICE inline double tanh(double x) {
+  return ::tanh(x);
+}
+EMBER_HOST_DEVICE inline float erf(float x) {
+  return ::erff(x);
+}
+EMBER_HOST_DEVICE inline double erf(double x) {
+  return ::erf(x);
+}
+EMBER_HOST_DEVICE inline float pow(float a, float b) {
+  return ::powf(a, b);
+}
+EMBER_HOST_DEVICE inline double pow(double a, double b) {
+  return ::pow(a, b);
+}
+EMBER_HOST_DEVICE inline float fabs(float x) {
+  return ::fabsf(x);
+}
+EMBER_HOST_DEVICE inline double fabs(double x) {
+  return ::fabs(x);
+}
 template <typename T>
 EMBER_HOST_DEVICE inline bool isnan(T x) {
   if constexpr (std::is_floating_point_v<T>) {

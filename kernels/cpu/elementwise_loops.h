@@ -18,7 +18,7 @@ namespace ember::cpu {
 // The value of a number operand converted to T.
 template <typename T>
 inline T scalar_operand(const ElementwiseIter& it, int operand) {
-  if constexpr (std::is_floating_point_v<opmath_t<T>> ) {
+  if constexpr (std::is_floating_point_v<opmath_t<T>>) {
     return static_cast<T>(static_cast<opmath_t<T>>(it.scalar_d[operand]));
   } else if constexpr (std::is_same_v<T, bool>) {
     return it.scalar_i[operand] != 0;
@@ -35,8 +35,8 @@ inline void contiguous_loop(Out* __restrict out, const std::tuple<const In*...>&
                             const F& f, std::index_sequence<I...>) {
   (void)steps;
   for (int64_t i = 0; i < n; ++i) {
-    out[i] = static_cast<Out>(
-        f(static_cast<opmath_t<In>>(std::get<I>(in)[i * std::get<I>(steps)])...));
+    out[i] =
+        static_cast<Out>(f(static_cast<opmath_t<In>>(std::get<I>(in)[i * std::get<I>(steps)])...));
   }
 }
 
@@ -57,13 +57,16 @@ inline void contiguous_dispatch(Out* out, std::tuple<const In*...> in, uint32_t 
     const B* b = std::get<1>(in);
     if (scalar_mask == 0) {
       for (int64_t i = 0; i < n; ++i)
-        out[i] = static_cast<Out>(f(static_cast<opmath_t<A>>(a[i]), static_cast<opmath_t<B>>(b[i])));
+        out[i] =
+            static_cast<Out>(f(static_cast<opmath_t<A>>(a[i]), static_cast<opmath_t<B>>(b[i])));
     } else if (scalar_mask & 4u) {  // operand 2 (the second input) is a number
       const opmath_t<B> bv = static_cast<opmath_t<B>>(b[0]);
-      for (int64_t i = 0; i < n; ++i) out[i] = static_cast<Out>(f(static_cast<opmath_t<A>>(a[i]), bv));
+      for (int64_t i = 0; i < n; ++i)
+        out[i] = static_cast<Out>(f(static_cast<opmath_t<A>>(a[i]), bv));
     } else {
       const opmath_t<A> av = static_cast<opmath_t<A>>(a[0]);
-      for (int64_t i = 0; i < n; ++i) out[i] = static_cast<Out>(f(av, static_cast<opmath_t<B>>(b[i])));
+      for (int64_t i = 0; i < n; ++i)
+        out[i] = static_cast<Out>(f(av, static_cast<opmath_t<B>>(b[i])));
     }
   } else {
     static_assert(kArity == 3, "elementwise ops take one to three inputs");
@@ -97,15 +100,15 @@ inline std::tuple<const In*...> input_pointers(const ElementwiseIter& it,
                                                std::index_sequence<I...>) {
   ((it.is_scalar(I + 1) ? (void)(std::get<I>(scalars) = scalar_operand<In>(it, I + 1)) : (void)0),
    ...);
-  return std::tuple<const In*...>{
-      it.is_scalar(I + 1) ? &std::get<I>(scalars) : static_cast<const In*>(it.data[I + 1])...};
+  return std::tuple<const In*...>{it.is_scalar(I + 1) ? &std::get<I>(scalars)
+                                                      : static_cast<const In*>(it.data[I + 1])...};
 }
 
 template <typename... In, size_t... I>
 inline std::tuple<const In*...> advance(const std::tuple<const In*...>& p, const int64_t* off,
                                         uint32_t scalar_mask, std::index_sequence<I...>) {
-  return std::tuple<const In*...>{
-      std::get<I>(p) + (((scalar_mask >> (I + 1)) & 1u) ? 0 : off[I + 1])...};
+  return std::tuple<const In*...>{std::get<I>(p) +
+                                  (((scalar_mask >> (I + 1)) & 1u) ? 0 : off[I + 1])...};
 }
 
 }  // namespace detail
@@ -128,8 +131,8 @@ void elementwise_kernel(const ElementwiseIter& iter, const F& f) {
       int64_t off[kMaxOperands];
       for (int k = 0; k < kMaxOperands; ++k) off[k] = begin;
       detail::contiguous_dispatch<Out, In...>(
-          out + begin, detail::advance<In...>(base, off, iter.scalar_mask, Seq{}),
-          iter.scalar_mask, end - begin, f, Seq{});
+          out + begin, detail::advance<In...>(base, off, iter.scalar_mask, Seq{}), iter.scalar_mask,
+          end - begin, f, Seq{});
     });
     return;
   }

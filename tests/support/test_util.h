@@ -7,6 +7,7 @@
 #include <cmath>
 #include <functional>
 #include <initializer_list>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -14,20 +15,27 @@
 
 namespace ember::testing {
 
-// A tensor of uniform values in [lo, hi) of any dtype (integers rounded down), on the CPU.
+// A tensor of uniform values in [lo, hi) of any dtype (integers rounded towards zero), on the
+// CPU. Drawn with std::mt19937_64, independent of Ember's own generator, and fresh on every call.
 inline Tensor random_tensor(IntArrayRef sizes, DType dtype = kFloat32, double lo = -2.0,
                             double hi = 2.0) {
-  Tensor u = rand(sizes, TensorOptions().dtype(kFloat64));
-  u = u * (hi - lo) + lo;
-  if (!is_floating_point(dtype)) u = u.to(kFloat64);
-  return u.to(dtype);
+  static std::mt19937_64 rng(12345);
+  std::uniform_real_distribution<double> dist(lo, hi);
+  int64_t n = 1;
+  for (int64_t s : sizes) n *= s;
+  std::vector<double> v(static_cast<size_t>(n));
+  for (double& x : v) x = dist(rng);
+  return tensor(v, sizes).to(dtype);
 }
 
 // Every element of t as a double, in row-major order (any dtype, any device, any strides).
-inline std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
+inline std::vector<double> values(const Tensor& t) {
+  return t.to_vector<double>();
+}
 
 // Calls fn(index) for every multi-index of sizes, in row-major order.
-inline void for_each_index(IntArrayRef sizes, const std::function<void(const std::vector<int64_t>&)>& fn) {
+inline void for_each_index(IntArrayRef sizes,
+                           const std::function<void(const std::vector<int64_t>&)>& fn) {
   int64_t n = 1;
   for (int64_t s : sizes) n *= s;
   std::vector<int64_t> idx(sizes.size(), 0);
@@ -68,16 +76,17 @@ inline ::testing::AssertionResult all_close(const std::vector<double>& actual,
   return ::testing::AssertionSuccess();
 }
 
-inline ::testing::AssertionResult all_close(const Tensor& actual, const std::vector<double>& expected,
-                                            double rtol, double atol = 0.0) {
+inline ::testing::AssertionResult all_close(const Tensor& actual,
+                                            const std::vector<double>& expected, double rtol,
+                                            double atol = 0.0) {
   return all_close(values(actual), expected, rtol, atol);
 }
 
-inline ::testing::AssertionResult all_close(const Tensor& actual, const Tensor& expected, double rtol,
-                                            double atol = 0.0) {
+inline ::testing::AssertionResult all_close(const Tensor& actual, const Tensor& expected,
+                                            double rtol, double atol = 0.0) {
   if (actual.sizes() != expected.sizes()) {
-    return ::testing::AssertionFailure() << "shapes differ: " << actual.shape_str() << " vs "
-                                         << expected.shape_str();
+    return ::testing::AssertionFailure()
+           << "shapes differ: " << actual.shape_str() << " vs " << expected.shape_str();
   }
   return all_close(values(actual), values(expected), rtol, atol);
 }
@@ -85,11 +94,15 @@ inline ::testing::AssertionResult all_close(const Tensor& actual, const Tensor& 
 // Tolerance of an element-wise result of dtype t (the table).
 inline double elementwise_rtol(DType t) {
   switch (t) {
-    case kFloat64: return 1e-12;
-    case kFloat32: return 1e-6;
+    case kFloat64:
+      return 1e-12;
+    case kFloat32:
+      return 1e-6;
     case kFloat16:
-    case kBFloat16: return 1e-2;
-    default: return 0.0;
+    case kBFloat16:
+      return 1e-2;
+    default:
+      return 0.0;
   }
 }
 
@@ -120,10 +133,10 @@ inline std::vector<Device> test_devices() {
 }
 
 // Skips the current test (saying why) when no GPU answers.
-#define EMBER_REQUIRE_CUDA()                                                         \
-  do {                                                                               \
-    if (!::ember::cuda::is_available())                                              \
-      GTEST_SKIP() << "no CUDA GPU: " << ::ember::cuda::unavailable_reason();        \
+#define EMBER_REQUIRE_CUDA()                                                  \
+  do {                                                                        \
+    if (!::ember::cuda::is_available())                                       \
+      GTEST_SKIP() << "no CUDA GPU: " << ::ember::cuda::unavailable_reason(); \
   } while (0)
 
 }  // namespace ember::testing
