@@ -1,10 +1,9 @@
-// Creation of a tensor's autograd metadata, and requires_grad_.
+// A tensor's autograd metadata and its gradient edge.
 #include "ember/autograd/autograd_meta.h"
 
 #include "ember/core/check.h"
 
-namespace ember {
-namespace autograd {
+namespace ember::autograd {
 
 AutogradMeta& meta_of(const Tensor& t) {
   TensorImpl* impl = t.impl();
@@ -13,18 +12,29 @@ AutogradMeta& meta_of(const Tensor& t) {
 }
 
 AutogradMeta* meta_if_any(const Tensor& t) {
-  return static_cast<AutogradMeta*>(t.impl()->autograd_meta());
+  return t.defined() ? static_cast<AutogradMeta*>(t.impl()->autograd_meta()) : nullptr;
 }
 
-}  // namespace autograd
-
-Tensor& Tensor::requires_grad_(bool requires_grad) {
-  EMBER_CHECK(defined(), Value, "requires_grad_: the tensor is undefined");
-  EMBER_CHECK(!requires_grad || is_floating_point(), DType,
-              "requires_grad_: only tensors of floating point dtype can require gradients, got {}",
-              dtype_name(dtype()));
-  autograd::meta_of(*this).requires_grad_ = requires_grad;
-  return *this;
+std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
+  AutogradMeta& meta = meta_of(leaf);
+  if (auto existing = meta.grad_accumulator_.lock()) return existing;
+  auto acc = std::make_shared<AccumulateGrad>(leaf);
+  meta.grad_accumulator_ = acc;
+  return acc;
 }
 
-}  // namespace ember
+Edge gradient_edge(const Tensor& t) {
+  AutogradMeta* meta = meta_if_any(t);
+  if (!meta) return {};
+  if (meta->grad_fn_) return Edge{meta->grad_fn_, meta->output_nr_};
+  if (meta->requires_grad_) return Edge{grad_accumulator(t), 0};
+  return {};
+}
+
+void set_history(const Tensor& output, const std::shared_ptr<Node>& fn) {
+  AutogradMeta& meta = meta_of(output);
+  meta.grad_fn_ = fn;
+  meta.output_nr_ = fn->add_output(output);
+}
+
+}  // namespace ember::autograd

@@ -20,6 +20,10 @@
   X(leaky_relu, ElementwiseKernel) X(gelu, ElementwiseKernel) X(clamp, ElementwiseKernel)  \
   X(sign, ElementwiseKernel) X(reciprocal, ElementwiseKernel) X(square, ElementwiseKernel) \
   X(where, ElementwiseKernel) X(fill, ElementwiseKernel)                                   \
+  /* backward of activations (grad, input or output) -> grad input */                      \
+  X(threshold_backward, ElementwiseKernel) X(leaky_relu_backward, ElementwiseKernel)       \
+  X(gelu_backward, ElementwiseKernel) X(sigmoid_backward, ElementwiseKernel)               \
+  X(tanh_backward, ElementwiseKernel)                                                      \
   /* copies between dtypes and devices */                                                  \
   X(copy, CopyKernel)                                                                      \
   /* reductions */                                                                         \

@@ -101,6 +101,18 @@ EMBER_API Tensor& neg_out(Tensor& out, const Tensor& self);
 EMBER_API Tensor& exp_out(Tensor& out, const Tensor& self);
 EMBER_API Tensor& relu_out(Tensor& out, const Tensor& self);
 
+// ---- backward of activations (what autograd runs; usable in custom functions) ----
+// grad where self > threshold, else 0 (relu's backward with threshold 0).
+EMBER_API Tensor threshold_backward(const Tensor& grad, const Tensor& self,
+                                    const Scalar& threshold);
+EMBER_API Tensor leaky_relu_backward(const Tensor& grad, const Tensor& self,
+                                     const Scalar& negative_slope);
+EMBER_API Tensor gelu_backward(const Tensor& grad, const Tensor& self,
+                               std::string_view approximate = "none");
+// From the forward output: grad * y * (1 - y) and grad * (1 - y^2).
+EMBER_API Tensor sigmoid_backward(const Tensor& grad, const Tensor& output);
+EMBER_API Tensor tanh_backward(const Tensor& grad, const Tensor& output);
+
 // ---- selection ----
 // condition ? self : other, broadcast together.
 EMBER_API Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other);

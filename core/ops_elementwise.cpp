@@ -2,8 +2,10 @@
 // to run_elementwise, which checks, allocates and dispatches.
 #include <cmath>
 
+#include "ember/core/autograd_slots.h"
 #include "ember/core/check.h"
 #include "ember/core/elementwise.h"
+#include "ember/core/factories.h"
 #include "ember/core/ops.h"
 
 namespace ember {
@@ -65,11 +67,13 @@ Tensor undefined() {
 
 // ---- add / sub ----
 Tensor add(const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  EMBER_AUTOGRAD(add, self, other, alpha);
   EMBER_CHECK_ALPHA(self, alpha, "add", detail::result_type({self, other}));
   return run_elementwise(OpId::add, spec_arith("add"), undefined(), {self, other},
                          alpha_args(alpha));
 }
 Tensor add(const Tensor& self, const Scalar& other, const Scalar& alpha) {
+  EMBER_AUTOGRAD(add_scalar, self, other, alpha);
   EMBER_CHECK_ALPHA(self, alpha, "add", detail::result_type({self, other}));
   return run_elementwise(OpId::add, spec_arith("add"), undefined(), {self, other},
                          alpha_args(alpha));
@@ -80,11 +84,13 @@ Tensor& add_out(Tensor& out, const Tensor& self, const Tensor& other, const Scal
   return out;
 }
 Tensor sub(const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  EMBER_AUTOGRAD(sub, self, other, alpha);
   EMBER_CHECK_ALPHA(self, alpha, "sub", detail::result_type({self, other}));
   return run_elementwise(OpId::add, spec_arith_no_bool("sub"), undefined(), {self, other},
                          negated_alpha(alpha));
 }
 Tensor sub(const Tensor& self, const Scalar& other, const Scalar& alpha) {
+  EMBER_AUTOGRAD(add_scalar, self, Scalar(-other.to_double()), alpha);
   EMBER_CHECK_ALPHA(self, alpha, "sub", detail::result_type({self, other}));
   return run_elementwise(OpId::add, spec_arith_no_bool("sub"), undefined(), {self, other},
                          negated_alpha(alpha));
@@ -96,6 +102,7 @@ Tensor& sub_out(Tensor& out, const Tensor& self, const Tensor& other, const Scal
   return out;
 }
 Tensor rsub(const Tensor& self, const Scalar& other, const Scalar& alpha) {
+  EMBER_AUTOGRAD(rsub_scalar, self, other, alpha);
   // other - alpha * self, computed as other + (-alpha) * self.
   EMBER_CHECK_ALPHA(self, alpha, "rsub", detail::result_type({self, other}));
   return run_elementwise(OpId::add, spec_arith_no_bool("rsub"), undefined(), {other, self},
@@ -104,9 +111,11 @@ Tensor rsub(const Tensor& self, const Scalar& other, const Scalar& alpha) {
 
 // ---- mul / div / pow / maximum / minimum ----
 Tensor mul(const Tensor& self, const Tensor& other) {
+  EMBER_AUTOGRAD(mul, self, other);
   return run_elementwise(OpId::mul, spec_arith("mul"), undefined(), {self, other});
 }
 Tensor mul(const Tensor& self, const Scalar& other) {
+  EMBER_AUTOGRAD(mul_scalar, self, other);
   return run_elementwise(OpId::mul, spec_arith("mul"), undefined(), {self, other});
 }
 Tensor& mul_out(Tensor& out, const Tensor& self, const Tensor& other) {
@@ -114,12 +123,15 @@ Tensor& mul_out(Tensor& out, const Tensor& self, const Tensor& other) {
   return out;
 }
 Tensor div(const Tensor& self, const Tensor& other) {
+  EMBER_AUTOGRAD(div, self, other);
   return run_elementwise(OpId::div, spec_to_float("div"), undefined(), {self, other});
 }
 Tensor div(const Tensor& self, const Scalar& other) {
+  EMBER_AUTOGRAD(div_scalar, self, other);
   return run_elementwise(OpId::div, spec_to_float("div"), undefined(), {self, other});
 }
 Tensor div(const Scalar& self, const Tensor& other) {
+  EMBER_AUTOGRAD(scalar_div, self, other);
   return run_elementwise(OpId::div, spec_to_float("div"), undefined(), {self, other});
 }
 Tensor& div_out(Tensor& out, const Tensor& self, const Tensor& other) {
@@ -127,9 +139,11 @@ Tensor& div_out(Tensor& out, const Tensor& self, const Tensor& other) {
   return out;
 }
 Tensor pow(const Tensor& self, const Tensor& exponent) {
+  EMBER_AUTOGRAD(pow, self, exponent);
   return run_elementwise(OpId::pow, spec_arith("pow"), undefined(), {self, exponent});
 }
 Tensor pow(const Tensor& self, const Scalar& exponent) {
+  EMBER_AUTOGRAD(pow_scalar, self, exponent);
   EMBER_CHECK(is_floating_point(detail::result_type({self, exponent})) ||
                   exponent.to_int64() >= 0 || exponent.is_floating_point(),
               Value, "pow: integers to negative integer powers ({}) are not allowed",
@@ -137,6 +151,7 @@ Tensor pow(const Tensor& self, const Scalar& exponent) {
   return run_elementwise(OpId::pow, spec_arith("pow"), undefined(), {self, exponent});
 }
 Tensor pow(const Scalar& self, const Tensor& exponent) {
+  EMBER_AUTOGRAD(scalar_pow, self, exponent);
   return run_elementwise(OpId::pow, spec_arith("pow"), undefined(), {self, exponent});
 }
 Tensor& pow_out(Tensor& out, const Tensor& self, const Tensor& exponent) {
@@ -144,6 +159,7 @@ Tensor& pow_out(Tensor& out, const Tensor& self, const Tensor& exponent) {
   return out;
 }
 Tensor maximum(const Tensor& self, const Tensor& other) {
+  EMBER_AUTOGRAD(maximum, self, other);
   return run_elementwise(OpId::maximum, spec_arith("maximum"), undefined(), {self, other});
 }
 Tensor& maximum_out(Tensor& out, const Tensor& self, const Tensor& other) {
@@ -151,6 +167,7 @@ Tensor& maximum_out(Tensor& out, const Tensor& self, const Tensor& other) {
   return out;
 }
 Tensor minimum(const Tensor& self, const Tensor& other) {
+  EMBER_AUTOGRAD(minimum, self, other);
   return run_elementwise(OpId::minimum, spec_arith("minimum"), undefined(), {self, other});
 }
 Tensor& minimum_out(Tensor& out, const Tensor& self, const Tensor& other) {
@@ -248,12 +265,14 @@ Tensor& relu_out(Tensor& out, const Tensor& self) {
 }
 
 Tensor leaky_relu(const Tensor& self, const Scalar& negative_slope) {
+  EMBER_AUTOGRAD(leaky_relu, self, negative_slope);
   ElementwiseArgs a;
   a.d0 = negative_slope.to_double();
   return run_elementwise(OpId::leaky_relu, spec_floating("leaky_relu"), undefined(), {self}, a);
 }
 
 Tensor gelu(const Tensor& self, std::string_view approximate) {
+  EMBER_AUTOGRAD(gelu, self, approximate);
   EMBER_CHECK(approximate == "none" || approximate == "tanh", Value,
               "gelu: approximate must be \"none\" or \"tanh\", got \"{}\"", approximate);
   ElementwiseArgs a;
@@ -282,6 +301,7 @@ ElementwiseArgs clamp_args(const std::optional<Scalar>& min, const std::optional
 }  // namespace
 
 Tensor clamp(const Tensor& self, std::optional<Scalar> min, std::optional<Scalar> max) {
+  EMBER_AUTOGRAD(clamp, self, min, max);
   EMBER_CHECK(min || max, Value, "clamp: at least one of min and max must be given");
   return run_elementwise(OpId::clamp, spec_arith_no_bool("clamp"), undefined(), {self},
                          clamp_args(min, max));
@@ -293,21 +313,56 @@ Tensor clamp_max(const Tensor& self, const Scalar& max) {
   return clamp(self, std::nullopt, max);
 }
 
+// ---- backward of activations ----
+Tensor threshold_backward(const Tensor& grad, const Tensor& self, const Scalar& threshold) {
+  ElementwiseArgs a;
+  a.d0 = threshold.to_double();
+  a.i0 = threshold.to_int64();
+  return run_elementwise(OpId::threshold_backward, spec_floating("threshold_backward"), undefined(),
+                         {grad, self}, a);
+}
+Tensor leaky_relu_backward(const Tensor& grad, const Tensor& self, const Scalar& negative_slope) {
+  ElementwiseArgs a;
+  a.d0 = negative_slope.to_double();
+  return run_elementwise(OpId::leaky_relu_backward, spec_floating("leaky_relu_backward"),
+                         undefined(), {grad, self}, a);
+}
+Tensor gelu_backward(const Tensor& grad, const Tensor& self, std::string_view approximate) {
+  EMBER_CHECK(approximate == "none" || approximate == "tanh", Value,
+              "gelu_backward: approximate must be \"none\" or \"tanh\", got \"{}\"", approximate);
+  ElementwiseArgs a;
+  a.flags = approximate == "tanh" ? 1 : 0;
+  return run_elementwise(OpId::gelu_backward, spec_floating("gelu_backward"), undefined(),
+                         {grad, self}, a);
+}
+Tensor sigmoid_backward(const Tensor& grad, const Tensor& output) {
+  return run_elementwise(OpId::sigmoid_backward, spec_floating("sigmoid_backward"), undefined(),
+                         {grad, output});
+}
+Tensor tanh_backward(const Tensor& grad, const Tensor& output) {
+  return run_elementwise(OpId::tanh_backward, spec_floating("tanh_backward"), undefined(),
+                         {grad, output});
+}
+
 // ---- selection ----
 namespace {
 constexpr ElementwiseSpec where_spec{.name = "where", .first_promoted = 1};
 }
 
 Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other) {
+  EMBER_AUTOGRAD(where, condition, self, other);
   return run_elementwise(OpId::where, where_spec, undefined(), {condition, self, other});
 }
 Tensor where(const Tensor& condition, const Scalar& self, const Tensor& other) {
+  if (detail::needs_autograd(other)) return where(condition, full_like(other, self), other);
   return run_elementwise(OpId::where, where_spec, undefined(), {condition, self, other});
 }
 Tensor where(const Tensor& condition, const Tensor& self, const Scalar& other) {
+  if (detail::needs_autograd(self)) return where(condition, self, full_like(self, other));
   return run_elementwise(OpId::where, where_spec, undefined(), {condition, self, other});
 }
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value) {
+  EMBER_AUTOGRAD(masked_fill, self, mask, value);
   Tensor filled = run_elementwise(OpId::where, {.name = "masked_fill", .first_promoted = 1},
                                   undefined(), {mask, value, self});
   // masked_fill keeps self's dtype (the value is cast to it).
@@ -316,44 +371,59 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value) 
 
 // ---- in-place methods ----
 Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) {
+  EMBER_AUTOGRAD_INPLACE(
+      *this, "add_", [&](const Tensor& s) { return ember::add(s, other, alpha); }, other);
   EMBER_CHECK_ALPHA(*this, alpha, "add_", detail::result_type({*this, other}));
   run_elementwise(OpId::add, spec_arith("add_"), *this, {*this, other}, alpha_args(alpha));
   return *this;
 }
 Tensor& Tensor::add_(const Scalar& other, const Scalar& alpha) {
+  EMBER_AUTOGRAD_INPLACE(*this, "add_",
+                         [&](const Tensor& s) { return ember::add(s, other, alpha); });
   EMBER_CHECK_ALPHA(*this, alpha, "add_", detail::result_type({*this, other}));
   run_elementwise(OpId::add, spec_arith("add_"), *this, {*this, other}, alpha_args(alpha));
   return *this;
 }
 Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha) {
+  EMBER_AUTOGRAD_INPLACE(
+      *this, "sub_", [&](const Tensor& s) { return ember::sub(s, other, alpha); }, other);
   EMBER_CHECK_ALPHA(*this, alpha, "sub_", detail::result_type({*this, other}));
   run_elementwise(OpId::add, spec_arith_no_bool("sub_"), *this, {*this, other},
                   negated_alpha(alpha));
   return *this;
 }
 Tensor& Tensor::sub_(const Scalar& other, const Scalar& alpha) {
+  EMBER_AUTOGRAD_INPLACE(*this, "sub_",
+                         [&](const Tensor& s) { return ember::sub(s, other, alpha); });
   EMBER_CHECK_ALPHA(*this, alpha, "sub_", detail::result_type({*this, other}));
   run_elementwise(OpId::add, spec_arith_no_bool("sub_"), *this, {*this, other},
                   negated_alpha(alpha));
   return *this;
 }
 Tensor& Tensor::mul_(const Tensor& other) {
+  EMBER_AUTOGRAD_INPLACE(
+      *this, "mul_", [&](const Tensor& s) { return ember::mul(s, other); }, other);
   run_elementwise(OpId::mul, spec_arith("mul_"), *this, {*this, other});
   return *this;
 }
 Tensor& Tensor::mul_(const Scalar& other) {
+  EMBER_AUTOGRAD_INPLACE(*this, "mul_", [&](const Tensor& s) { return ember::mul(s, other); });
   run_elementwise(OpId::mul, spec_arith("mul_"), *this, {*this, other});
   return *this;
 }
 Tensor& Tensor::div_(const Tensor& other) {
+  EMBER_AUTOGRAD_INPLACE(
+      *this, "div_", [&](const Tensor& s) { return ember::div(s, other); }, other);
   run_elementwise(OpId::div, spec_to_float("div_"), *this, {*this, other});
   return *this;
 }
 Tensor& Tensor::div_(const Scalar& other) {
+  EMBER_AUTOGRAD_INPLACE(*this, "div_", [&](const Tensor& s) { return ember::div(s, other); });
   run_elementwise(OpId::div, spec_to_float("div_"), *this, {*this, other});
   return *this;
 }
 Tensor& Tensor::pow_(const Scalar& exponent) {
+  EMBER_AUTOGRAD_INPLACE(*this, "pow_", [&](const Tensor& s) { return ember::pow(s, exponent); });
   run_elementwise(OpId::pow, spec_arith("pow_"), *this, {*this, exponent});
   return *this;
 }
@@ -373,11 +443,15 @@ EMBER_DEFINE_UNARY_INPLACE(relu, spec_arith_no_bool)
 #undef EMBER_DEFINE_UNARY_INPLACE
 
 Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) {
+  EMBER_AUTOGRAD_INPLACE(*this, "clamp_",
+                         [&](const Tensor& s) { return ember::clamp(s, min, max); });
   EMBER_CHECK(min || max, Value, "clamp_: at least one of min and max must be given");
   run_elementwise(OpId::clamp, spec_arith_no_bool("clamp_"), *this, {*this}, clamp_args(min, max));
   return *this;
 }
 Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
+  EMBER_AUTOGRAD_INPLACE(*this, "masked_fill_",
+                         [&](const Tensor& s) { return ember::masked_fill(s, mask, value); });
   // The value is cast to self's dtype, whatever its kind (like PyTorch).
   const Scalar v = ember::is_floating_point(dtype()) ? Scalar(value.to_double())
                    : dtype() == kBool                ? Scalar(value.to_bool())
@@ -388,6 +462,7 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
   return *this;
 }
 Tensor& Tensor::fill_(const Scalar& value) {
+  EMBER_AUTOGRAD_INPLACE(*this, "fill_", [&](const Tensor& s) { return full_like(s, value); });
   EMBER_CHECK(defined(), Value, "fill_: the tensor is undefined");
   ElementwiseArgs a;
   a.d0 = value.to_double();

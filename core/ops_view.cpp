@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "ember/core/autograd_slots.h"
 #include "ember/core/check.h"
 #include "ember/core/ops.h"
 #include "ember/core/shape_utils.h"
@@ -15,7 +16,9 @@ using detail::wrap_dim;
 namespace {
 
 Tensor make_view(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
-  return Tensor(make_intrusive<TensorImpl>(self.storage(), self.dtype(), sizes, strides, offset));
+  auto impl = make_intrusive<TensorImpl>(self.storage(), self.dtype(), sizes, strides, offset);
+  impl->set_is_view(true);
+  return Tensor(std::move(impl));
 }
 
 // Replaces a single -1 by the size that keeps numel; checks the total.
@@ -87,6 +90,7 @@ bool view_strides(IntArrayRef old_sizes, IntArrayRef old_strides, IntArrayRef ne
 }  // namespace
 
 Tensor Tensor::view(IntArrayRef sizes) const {
+  EMBER_AUTOGRAD(view, *this, sizes);
   DimVector shape = infer_size(sizes, numel(), "view");
   DimVector strides;
   EMBER_CHECK(view_strides(this->sizes(), this->strides(), shape, strides), Shape,
@@ -97,6 +101,7 @@ Tensor Tensor::view(IntArrayRef sizes) const {
 }
 
 Tensor Tensor::reshape(IntArrayRef sizes) const {
+  EMBER_AUTOGRAD(reshape, *this, sizes);
   DimVector shape = infer_size(sizes, numel(), "reshape");
   DimVector strides;
   if (view_strides(this->sizes(), this->strides(), shape, strides))
@@ -106,6 +111,7 @@ Tensor Tensor::reshape(IntArrayRef sizes) const {
 
 Tensor Tensor::as_strided(IntArrayRef sizes, IntArrayRef strides,
                           std::optional<int64_t> storage_offset) const {
+  EMBER_AUTOGRAD(as_strided, *this, sizes, strides, storage_offset);
   EMBER_CHECK(sizes.size() == strides.size(), Shape,
               "as_strided: sizes {} and strides {} have different lengths", shape_string(sizes),
               shape_string(strides));
@@ -129,6 +135,7 @@ Tensor Tensor::as_strided(IntArrayRef sizes, IntArrayRef strides,
 }
 
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
+  EMBER_AUTOGRAD(transpose, *this, dim0, dim1);
   const int64_t d0 = wrap_dim(dim0, dim(), "transpose"), d1 = wrap_dim(dim1, dim(), "transpose");
   if (dim() == 0) return *this;
   DimVector sz(sizes()), st(strides());
@@ -144,6 +151,7 @@ Tensor Tensor::t() const {
 }
 
 Tensor Tensor::permute(IntArrayRef dims) const {
+  EMBER_AUTOGRAD(permute, *this, dims);
   EMBER_CHECK(static_cast<int64_t>(dims.size()) == dim(), Shape,
               "permute: number of dims in {} doesn't match the tensor's {} dims",
               shape_string(dims), dim());
@@ -161,6 +169,7 @@ Tensor Tensor::permute(IntArrayRef dims) const {
 
 Tensor Tensor::slice(int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end,
                      int64_t step) const {
+  EMBER_AUTOGRAD(slice, *this, dim, start, end, step);
   EMBER_CHECK(this->dim() > 0, Shape, "slice: cannot slice a zero-dim tensor");
   const int64_t d = wrap_dim(dim, this->dim(), "slice");
   EMBER_CHECK(step > 0, Value, "slice: step must be positive, got {}", step);
@@ -188,6 +197,7 @@ Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
 }
 
 Tensor Tensor::select(int64_t dim, int64_t index) const {
+  EMBER_AUTOGRAD(select, *this, dim, index);
   EMBER_CHECK(this->dim() > 0, Index, "select: cannot index a zero-dim tensor");
   const int64_t d = wrap_dim(dim, this->dim(), "select");
   const int64_t n = size(d);
@@ -201,6 +211,7 @@ Tensor Tensor::select(int64_t dim, int64_t index) const {
 }
 
 Tensor Tensor::expand(IntArrayRef sizes) const {
+  EMBER_AUTOGRAD(expand, *this, sizes);
   EMBER_CHECK(static_cast<int64_t>(sizes.size()) >= dim(), Shape,
               "expand: the number of sizes provided ({}) must be at least the number of dims in "
               "the tensor ({})",
@@ -230,6 +241,7 @@ Tensor Tensor::expand(IntArrayRef sizes) const {
 }
 
 Tensor Tensor::squeeze() const {
+  EMBER_AUTOGRAD(squeeze, *this);
   DimVector sz, st;
   for (int64_t i = 0; i < dim(); ++i) {
     if (size(i) == 1) continue;
@@ -240,6 +252,7 @@ Tensor Tensor::squeeze() const {
 }
 
 Tensor Tensor::squeeze(int64_t dim) const {
+  EMBER_AUTOGRAD(squeeze_dim, *this, dim);
   const int64_t d = wrap_dim(dim, this->dim(), "squeeze");
   if (this->dim() == 0 || size(d) != 1)
     return make_view(*this, sizes(), strides(), storage_offset());
@@ -250,6 +263,7 @@ Tensor Tensor::squeeze(int64_t dim) const {
 }
 
 Tensor Tensor::unsqueeze(int64_t dim) const {
+  EMBER_AUTOGRAD(unsqueeze, *this, dim);
   const int64_t d = wrap_dim(dim, this->dim() + 1, "unsqueeze");
   DimVector sz(sizes()), st(strides());
   const int64_t new_stride = d < this->dim() ? size(d) * stride(d) : 1;

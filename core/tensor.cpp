@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "ember/core/autograd_slots.h"
 #include "ember/core/check.h"
 #include "ember/core/device_hooks.h"
 #include "ember/core/dispatch.h"
@@ -89,6 +90,12 @@ std::string Tensor::toString() const {
 // ---- copies and conversion ----
 
 Tensor& Tensor::copy_(const Tensor& src, bool non_blocking) {
+  EMBER_AUTOGRAD_INPLACE(
+      *this, "copy_",
+      [&](const Tensor&) {
+        return src.to(device(), dtype(), non_blocking).expand(sizes()).clone();
+      },
+      src);
   EMBER_CHECK(defined() && src.defined(), Value, "copy_: both tensors must be defined");
   if (is_same(src)) return *this;
   Tensor expanded = src.sizes() == sizes() ? src : src.expand(sizes());
@@ -106,6 +113,7 @@ Tensor Tensor::contiguous() const {
 }
 
 Tensor Tensor::clone() const {
+  EMBER_AUTOGRAD(clone, *this);
   Tensor out = detail::empty_tensor(sizes(), dtype(), device());
   out.copy_(*this);
   return out;
@@ -119,6 +127,7 @@ Tensor Tensor::to(Device device, DType dtype, bool non_blocking, bool copy) cons
   EMBER_CHECK(defined(), Value, "to: the tensor is undefined");
   device = resolve_device(device);
   if (!copy && device == this->device() && dtype == this->dtype()) return *this;
+  EMBER_AUTOGRAD(to, *this, device, dtype, non_blocking, copy);
   Tensor out = detail::empty_tensor(sizes(), dtype, device);
   out.copy_(*this, non_blocking);
   return out;

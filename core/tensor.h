@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +25,9 @@ namespace ember {
 
 class Tensor;
 class Generator;
+namespace autograd {
+class Node;
+}
 using TensorList = ArrayRef<Tensor>;
 
 class EMBER_API Tensor {
@@ -83,9 +88,32 @@ class EMBER_API Tensor {
   std::string shape_str() const;
   std::string toString() const;
 
-  // ---- autograd (behaviour arrives with the autograd layer) ----
+  // ---- autograd (defined in autograd/) ----
   bool requires_grad() const { return impl_ && impl_->requires_grad(); }
   Tensor& requires_grad_(bool requires_grad = true);
+  // The accumulated gradient of a leaf (or of a tensor that retains grad); undefined if none.
+  const Tensor& grad() const;
+  // The gradient slot itself, to assign or reset: t.mutable_grad() = Tensor().
+  Tensor& mutable_grad();
+  // The node that computed this tensor (null for leaves and tensors without history).
+  std::shared_ptr<autograd::Node> grad_fn() const;
+  // True for tensors created by the user (not by a recorded op), and all non-requires-grad ones.
+  bool is_leaf() const;
+  // Index of this tensor among its grad_fn's outputs.
+  uint32_t output_nr() const;
+  // Makes backward() fill .grad() of this non-leaf tensor too.
+  void retain_grad() const;
+  bool retains_grad() const;
+  // A tensor sharing this one's storage with no history and no requires_grad.
+  Tensor detach() const;
+  Tensor& detach_();
+  // Backpropagates from this tensor (a one-element tensor unless gradient is given).
+  void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false, const std::vector<Tensor>& inputs = {}) const;
+  // Calls hook(grad) when this tensor's gradient is computed; a defined result replaces it.
+  void register_hook(std::function<Tensor(const Tensor&)> hook) const;
+  // (Leaves) calls hook(leaf) after each accumulation into leaf.grad().
+  void register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const;
 
   // ---- views (share storage) ----
   Tensor view(IntArrayRef sizes) const;

@@ -56,6 +56,10 @@ class EMBER_API TensorImpl : public RefCounted {
   // Changes the geometry in place (used by in-place views such as squeeze_ and by resize).
   void set_geometry(IntArrayRef sizes, IntArrayRef strides, int64_t storage_offset);
 
+  // True for tensors made by a view op (they share storage with a base tensor).
+  bool is_view() const { return is_view_; }
+  void set_is_view(bool v) { is_view_ = v; }
+
   bool requires_grad() const { return autograd_meta_ && autograd_meta_->requires_grad(); }
   AutogradMetaInterface* autograd_meta() const { return autograd_meta_.get(); }
   void set_autograd_meta(std::unique_ptr<AutogradMetaInterface> meta) {
@@ -75,6 +79,7 @@ class EMBER_API TensorImpl : public RefCounted {
   int64_t numel_ = 1;
   DType dtype_;
   bool is_contiguous_ = true;
+  bool is_view_ = false;
   std::unique_ptr<AutogradMetaInterface> autograd_meta_;
 };
 

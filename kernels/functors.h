@@ -347,6 +347,45 @@ struct SquareFunctor {
   }
 };
 
+// ---- backward of activations: (grad, x or y) -> grad input ----
+// relu: grad where x > threshold (x is the input or, equivalently, the output).
+template <typename T>
+struct ThresholdBackwardFunctor {
+  T threshold;
+  EMBER_HOST_DEVICE T operator()(T g, T x) const { return x > threshold ? g : T(0); }
+};
+template <typename T>
+struct LeakyReluBackwardFunctor {
+  T negative_slope;
+  EMBER_HOST_DEVICE T operator()(T g, T x) const { return x > T(0) ? g : g * negative_slope; }
+};
+// d/dx of GeluFunctor, for the same mode.
+template <typename T>
+struct GeluBackwardFunctor {
+  bool tanh_approximation;
+  EMBER_HOST_DEVICE T operator()(T g, T x) const {
+    if (tanh_approximation) {
+      const T k = T(0.7978845608028654);
+      const T c = T(0.044715);
+      const T t = math::tanh(k * (x + c * x * x * x));
+      const T dinner = k * (T(1) + T(3) * c * x * x);
+      return g * (T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * dinner);
+    }
+    const T cdf = T(0.5) * (T(1) + math::erf(x * T(0.7071067811865476)));
+    const T pdf = math::exp(T(-0.5) * x * x) * T(0.3989422804014327);  // 1 / sqrt(2 pi)
+    return g * (cdf + x * pdf);
+  }
+};
+// From the forward output y.
+template <typename T>
+struct SigmoidBackwardFunctor {
+  EMBER_HOST_DEVICE T operator()(T g, T y) const { return g * (T(1) - y) * y; }
+};
+template <typename T>
+struct TanhBackwardFunctor {
+  EMBER_HOST_DEVICE T operator()(T g, T y) const { return g * (T(1) - y * y); }
+};
+
 // ---- selection and fill ----
 template <typename T>
 struct WhereFunctor {
