@@ -1,6 +1,7 @@
 // Ember's public API: include this one header and link ember::ember.
 #pragma once
 
+#include "ember/autograd/autograd.h"
 #include "ember/core/cuda_api.h"
 #include "ember/core/device.h"
 #include "ember/core/dtype.h"
