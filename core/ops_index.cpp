@@ -43,10 +43,14 @@ Tensor index_as_int64(const Tensor& index, std::string_view op) {
 
 // A zero-dim tensor as a one-element 1-D view; other tensors unchanged. gather and scatter_add
 // treat zero-dim tensors as having one dim of size 1, like PyTorch.
-Tensor at_least_1d(const Tensor& t) { return t.dim() == 0 ? t.view({1}) : t; }
+Tensor at_least_1d(const Tensor& t) {
+  return t.dim() == 0 ? t.view({1}) : t;
+}
 
 // A legacy empty tensor (1-D of size 0), which cat skips whatever its rank.
-bool is_legacy_empty(const Tensor& t) { return t.dim() == 1 && t.size(0) == 0; }
+bool is_legacy_empty(const Tensor& t) {
+  return t.dim() == 1 && t.size(0) == 0;
+}
 
 }  // namespace
 
@@ -111,9 +115,18 @@ Tensor stack(TensorList tensors, int64_t dim) {
                 "stack: expected all tensors to have the same size, but tensor 0 is {} and "
                 "tensor {} is {}",
                 tensors[0].shape_str(), i, tensors[i].shape_str());
+    EMBER_CHECK(tensors[i].device() == tensors[0].device(), Device,
+                "stack: expected all tensors on one device, but tensor {} is on {} and tensor 0 "
+                "is on {}. Move them with .to(device) first",
+                i, tensors[i].device().str(), tensors[0].device().str());
   }
-  // The new dim may be one past the last (dim in [-(ndim + 1), ndim]).
-  const int64_t d = wrap_dim(dim, tensors[0].dim() + 1, "stack");
+  // The new dim may be one past the last: dim in [-(ndim + 1), ndim].
+  const int64_t ndim = tensors[0].dim();
+  EMBER_CHECK(dim >= -(ndim + 1) && dim <= ndim, Index,
+              "stack: dimension {} is out of range for stacking tensors of {} dims (expected in "
+              "[{}, {}])",
+              dim, ndim, -(ndim + 1), ndim);
+  const int64_t d = dim < 0 ? dim + ndim + 1 : dim;
   std::vector<Tensor> expanded;
   expanded.reserve(tensors.size());
   for (const Tensor& t : tensors) expanded.push_back(t.unsqueeze(d));
@@ -175,7 +188,7 @@ Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
   Tensor out = empty_tensor(idx.sizes(), self.dtype(), self.device());
   if (out.numel() > 0) {
     kernel_for<OpId::gather>(self.device())(at_least_1d(out), at_least_1d(self), d,
-                                             at_least_1d(idx));
+                                            at_least_1d(idx));
   }
   return out;
 }
@@ -200,8 +213,8 @@ Tensor check_scatter_add(const Tensor& self, int64_t dim, const Tensor& index, c
               idx.shape_str());
   for (int64_t k = 0; k < idx.dim(); ++k) {
     EMBER_CHECK(idx.size(k) <= src.size(k), Shape,
-                "{}: index {} must not be larger than src {} in dimension {}", op,
-                idx.shape_str(), src.shape_str(), k);
+                "{}: index {} must not be larger than src {} in dimension {}", op, idx.shape_str(),
+                src.shape_str(), k);
   }
   return idx;
 }
@@ -215,7 +228,7 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
   Tensor out = self.clone();
   if (idx.numel() > 0) {
     kernel_for<OpId::scatter_add>(self.device())(at_least_1d(out), d, at_least_1d(idx),
-                                                  at_least_1d(src));
+                                                 at_least_1d(src));
   }
   return out;
 }

@@ -19,7 +19,9 @@ void check_defined(const Tensor& t, std::string_view op) {
 }
 
 // A zero-dim tensor as a one-element 1-D view, so kernels always see at least one dim.
-Tensor at_least_1d(const Tensor& t) { return t.dim() == 0 ? t.view({1}) : t; }
+Tensor at_least_1d(const Tensor& t) {
+  return t.dim() == 0 ? t.view({1}) : t;
+}
 
 }  // namespace
 
@@ -45,8 +47,8 @@ std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim, bool
   const int64_t d = wrap_dim(dim, self.dim(), "topk");
   const int64_t size = self.dim() > 0 ? self.size(d) : 1;
   EMBER_CHECK(k >= 0 && k <= size, Index,
-              "topk: k ({}) is out of range for dimension {} of size {} (expected 0 <= k <= {})",
-              k, d, size, size);
+              "topk: k ({}) is out of range for dimension {} of size {} (expected 0 <= k <= {})", k,
+              d, size, size);
   DimVector out_sizes(self.sizes());
   if (self.dim() > 0) out_sizes[d] = k;
   Tensor values = empty_tensor(out_sizes, self.dtype(), self.device());
@@ -64,9 +66,8 @@ Tensor cumsum(const Tensor& self, int64_t dim, std::optional<DType> dtype) {
   check_defined(self, "cumsum");
   const int64_t d = wrap_dim(dim, self.dim(), "cumsum");
   // Integer and bool inputs accumulate to int64 unless a dtype is given (like PyTorch).
-  const DType out_dtype = dtype ? *dtype : (is_integral(self.dtype(), /*include_bool=*/true)
-                                                ? kInt64
-                                                : self.dtype());
+  const DType out_dtype =
+      dtype ? *dtype : (is_integral(self.dtype(), /*include_bool=*/true) ? kInt64 : self.dtype());
   EMBER_CHECK(out_dtype != kBool, DType,
               "cumsum: cannot accumulate in bool; pass dtype int64 (the default for bool input)");
   const Tensor src = self.dtype() == out_dtype ? self : self.to(out_dtype);

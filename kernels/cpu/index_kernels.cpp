@@ -74,9 +74,8 @@ int64_t first_out_of_bounds(const Tensor& index, int64_t upper) {
 void check_indices(const Tensor& index, int64_t size, int64_t dim, const char* op) {
   const int64_t pos = first_out_of_bounds(index, size);
   if (pos < 0) return;
-  const int64_t value =
-      index.data_ptr<int64_t>()[linear_to_offset(pos, static_cast<int>(index.dim()),
-                                                 index.sizes().data(), index.strides().data())];
+  const int64_t value = index.data_ptr<int64_t>()[linear_to_offset(
+      pos, static_cast<int>(index.dim()), index.sizes().data(), index.strides().data())];
   EMBER_FAIL(Index, "{}: index {} is out of bounds for dimension {} with size {}", op, value, dim,
              size);
 }
@@ -123,9 +122,9 @@ void cat_kernel(const Tensor& out, TensorList inputs, int64_t dim) {
       for (int64_t w = b; w < e; ++w) {
         const int64_t o = w / pieces, piece = w % pieces;
         // The block whose pieces include `piece`: the last one starting at or before it.
-        const auto it = std::upper_bound(
-            blocks.begin(), blocks.end(), piece,
-            [](int64_t p, const CatBlock& blk) { return p < blk.first_piece; });
+        const auto it =
+            std::upper_bound(blocks.begin(), blocks.end(), piece,
+                             [](int64_t p, const CatBlock& blk) { return p < blk.first_piece; });
         const CatBlock& blk = *(it - 1);
         const int64_t begin = (piece - blk.first_piece) * kCatPieceBytes;
         const int64_t len = std::min(kCatPieceBytes, blk.bytes_per_outer - begin);

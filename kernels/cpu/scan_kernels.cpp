@@ -19,9 +19,9 @@ using index_math::row_offset;
 
 // The type a cumsum of T accumulates in.
 template <typename T>
-using ScanAcc = std::conditional_t<
-    std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>, float,
-    std::conditional_t<std::is_floating_point_v<T>, double, int64_t>>;
+using ScanAcc =
+    std::conditional_t<std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>, float,
+                       std::conditional_t<std::is_floating_point_v<T>, double, int64_t>>;
 
 // Columns of the contiguous path one work item carries (its running sums sit on the stack).
 constexpr int64_t kScanTile = 256;

@@ -56,9 +56,14 @@ struct RowLayout {
 
 RowLayout layout_of(const Tensor& values, const Tensor& indices, const Tensor& self, int64_t dim) {
   const int64_t n = self.size(dim);
-  return {static_cast<int>(self.dim()), static_cast<int>(dim), self.sizes().data(),
-          self.strides().data(),        values.strides().data(), indices.strides().data(),
-          n,                            self.numel() / n};
+  return {static_cast<int>(self.dim()),
+          static_cast<int>(dim),
+          self.sizes().data(),
+          self.strides().data(),
+          values.strides().data(),
+          indices.strides().data(),
+          n,
+          self.numel() / n};
 }
 
 template <typename T>
