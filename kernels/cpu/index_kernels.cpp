@@ -166,15 +166,23 @@ void index_select_kernel(const Tensor& out, const Tensor& self, int64_t dim, con
     T* dst = static_cast<T*>(out.data_ptr());
     const int64_t rows = outer * num_indices;
     parallel_for(0, rows, std::max<int64_t>(1, kParallelGrain / inner), [&](int64_t b, int64_t e) {
-      for (int64_t r = b; r < e; ++r) {
-        const int64_t o = r / num_indices, j = r % num_indices;
-        const T* in = src + linear_to_offset(o, d, sizes, strides) + idx[j * idx_step] * strides[d];
-        T* o_row = dst + index_math::index_select_output_offset(o, j, num_indices, inner);
-        if (inner_contiguous) {
+      // Output rows are consecutive; (o, j) advance with r, and self's outer offset with o.
+      int64_t o = b / num_indices, j = b % num_indices;
+      const T* outer_base = src + linear_to_offset(o, d, sizes, strides);
+      T* o_row = dst + index_math::index_select_output_offset(o, j, num_indices, inner);
+      for (int64_t r = b; r < e; ++r, o_row += inner) {
+        const T* in = outer_base + idx[j * idx_step] * strides[d];
+        if (inner == 1) {
+          *o_row = *in;
+        } else if (inner_contiguous) {
           for (int64_t k = 0; k < inner; ++k) o_row[k] = in[k];
         } else {
           for (int64_t k = 0; k < inner; ++k)
             o_row[k] = in[linear_to_offset(k, ndim - d - 1, sizes + d + 1, strides + d + 1)];
+        }
+        if (++j == num_indices && r + 1 < e) {
+          j = 0;
+          outer_base = src + linear_to_offset(++o, d, sizes, strides);
         }
       }
     });

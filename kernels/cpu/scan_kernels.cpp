@@ -27,10 +27,23 @@ using ScanAcc =
 constexpr int64_t kScanTile = 256;
 
 // Contiguous self and out as [outer, n, inner]: work item (o, tile) keeps the running sums of up
-// to kScanTile adjacent columns and walks down the n rows, so reads stay sequential.
+// to kScanTile adjacent columns and walks down the n rows, so reads stay sequential. When dim is
+// the last (inner == 1) each work item is one row with its sum in a register.
 template <typename T>
 void cumsum_contiguous(T* out, const T* in, int64_t outer, int64_t n, int64_t inner) {
   using Acc = ScanAcc<T>;
+  if (inner == 1) {
+    parallel_for(0, outer, std::max<int64_t>(1, kParallelGrain / n), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        Acc acc(0);
+        for (int64_t j = 0; j < n; ++j) {
+          acc += static_cast<Acc>(in[o * n + j]);
+          out[o * n + j] = static_cast<T>(acc);
+        }
+      }
+    });
+    return;
+  }
   const int64_t tiles = (inner + kScanTile - 1) / kScanTile;
   const int64_t work_per_item = n * std::min(inner, kScanTile);
   parallel_for(0, outer * tiles, std::max<int64_t>(1, kParallelGrain / work_per_item),
@@ -146,23 +159,38 @@ Tensor nonzero_kernel(const Tensor& self) {
       return std::pair<int64_t, int64_t>(c * kNonzeroChunk,
                                          std::min(numel, (c + 1) * kNonzeroChunk));
     };
+    const bool contiguous = self.is_contiguous();
     parallel_for(0, chunks, 1, [&](int64_t b, int64_t e) {
       for (int64_t c = b; c < e; ++c) {
         const auto [begin, end] = chunk_range(c);
-        StridedWalker walk(self.sizes(), self.strides(), begin);
         int64_t count = 0;
-        for (int64_t i = begin; i < end; ++i, walk.next()) count += is_nonzero(in[walk.offset()]);
+        if (contiguous) {
+          for (int64_t i = begin; i < end; ++i) count += is_nonzero(in[i]);
+        } else {
+          StridedWalker walk(self.sizes(), self.strides(), begin);
+          for (int64_t i = begin; i < end; ++i, walk.next()) count += is_nonzero(in[walk.offset()]);
+        }
         first[c + 1] = count;
       }
     });
     for (int64_t c = 0; c < chunks; ++c) first[c + 1] += first[c];
     out = ::ember::detail::empty_tensor({first[chunks], ndim}, kInt64, self.device());
     int64_t* coords = out.data_ptr<int64_t>();
+    const int64_t* sizes = self.sizes().data();
     parallel_for(0, chunks, 1, [&](int64_t b, int64_t e) {
       for (int64_t c = b; c < e; ++c) {
         const auto [begin, end] = chunk_range(c);
-        StridedWalker walk(self.sizes(), self.strides(), begin);
         int64_t* row = coords + first[c] * ndim;
+        if (contiguous) {
+          // Coordinates only for the non-zero elements.
+          for (int64_t i = begin; i < end; ++i) {
+            if (!is_nonzero(in[i])) continue;
+            index_math::unravel_index(i, static_cast<int>(ndim), sizes, row);
+            row += ndim;
+          }
+          continue;
+        }
+        StridedWalker walk(self.sizes(), self.strides(), begin);
         for (int64_t i = begin; i < end; ++i, walk.next()) {
           if (!is_nonzero(in[walk.offset()])) continue;
           std::copy(walk.index(), walk.index() + ndim, row);

@@ -19,7 +19,6 @@ namespace {
 
 using index_math::row_offset;
 using sort_order::SortKey;
-using sort_order::sorts_before;
 using sort_order::topk_before;
 
 // Elements per thread below which sorting rows stays on one thread.
@@ -66,6 +65,9 @@ RowLayout layout_of(const Tensor& values, const Tensor& indices, const Tensor& s
           self.numel() / n};
 }
 
+// sort: NaNs are set aside while the row is read (they all sort last, or first when descending,
+// in input order), so the stable sort of the rest compares with a plain < (the order of
+// sort_order::sorts_before, without its NaN tests in the hot loop).
 template <typename T>
 void sort_rows(const Tensor& values, const Tensor& indices, const Tensor& self, int64_t dim,
                bool descending) {
@@ -75,29 +77,42 @@ void sort_rows(const Tensor& values, const Tensor& indices, const Tensor& self, 
   const T* in = static_cast<const T*>(self.data_ptr());
   T* out_values = static_cast<T*>(values.data_ptr());
   int64_t* out_indices = indices.data_ptr<int64_t>();
-  const auto ascending_order = [](const Entry& a, const Entry& b) {
-    return sorts_before(a.first, b.first, false);
-  };
-  const auto descending_order = [](const Entry& a, const Entry& b) {
-    return sorts_before(a.first, b.first, true);
-  };
   parallel_rows(l.rows, l.n, [&](int64_t b, int64_t e) {
     std::vector<Entry> buffer(static_cast<size_t>(l.n));
+    std::vector<int64_t> nans;
     for (int64_t r = b; r < e; ++r) {
       const T* row = in + row_offset(r, l.ndim, l.sizes, l.self_strides, l.dim);
       const int64_t step = l.self_strides[l.dim];
-      for (int64_t j = 0; j < l.n; ++j) buffer[j] = {static_cast<K>(row[j * step]), j};
+      nans.clear();
+      int64_t count = 0;  // non-NaN entries, at the front of buffer
+      for (int64_t j = 0; j < l.n; ++j) {
+        const K key = static_cast<K>(row[j * step]);
+        if (sort_order::is_nan_key(key)) {
+          nans.push_back(j);
+        } else {
+          buffer[count++] = {key, j};
+        }
+      }
       if (descending) {
-        std::stable_sort(buffer.begin(), buffer.end(), descending_order);
+        std::stable_sort(buffer.begin(), buffer.begin() + count,
+                         [](const Entry& a, const Entry& c) { return c.first < a.first; });
       } else {
-        std::stable_sort(buffer.begin(), buffer.end(), ascending_order);
+        std::stable_sort(buffer.begin(), buffer.begin() + count,
+                         [](const Entry& a, const Entry& c) { return a.first < c.first; });
       }
       T* v = out_values + row_offset(r, l.ndim, l.sizes, l.values_strides, l.dim);
       int64_t* i = out_indices + row_offset(r, l.ndim, l.sizes, l.indices_strides, l.dim);
       const int64_t v_step = l.values_strides[l.dim], i_step = l.indices_strides[l.dim];
-      for (int64_t j = 0; j < l.n; ++j) {
-        v[j * v_step] = static_cast<T>(buffer[j].first);
-        i[j * i_step] = buffer[j].second;
+      const int64_t num_nans = static_cast<int64_t>(nans.size());
+      const int64_t first_sorted = descending ? num_nans : 0;  // where the non-NaN run starts
+      const int64_t first_nan = descending ? 0 : count;
+      for (int64_t j = 0; j < count; ++j) {
+        v[(first_sorted + j) * v_step] = static_cast<T>(buffer[j].first);
+        i[(first_sorted + j) * i_step] = buffer[j].second;
+      }
+      for (int64_t j = 0; j < num_nans; ++j) {
+        v[(first_nan + j) * v_step] = row[nans[j] * step];
+        i[(first_nan + j) * i_step] = nans[j];
       }
     }
   });
