@@ -20,12 +20,6 @@
 
 namespace ember {
 
-namespace detail {
-void throw_ordered_dict_error(const std::string& message) {
-  EMBER_FAIL(Value, "{}", message);
-}
-}  // namespace detail
-
 namespace nn {
 
 // ---- Note [Register every submodule]: construction scopes ----
