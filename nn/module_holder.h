@@ -72,8 +72,9 @@ class ModuleHolder : public detail::ModuleHolderIndicator {
   operator std::shared_ptr<Module>() const { return ptr(); }  // NOLINT: implicit
 
   // Calls the module's forward: fc(x) is fc->forward(x).
-  template <typename... Args>
-  decltype(auto) operator()(Args&&... args) {
+  template <typename C = Contained, typename... Args>
+  auto operator()(Args&&... args)
+      -> decltype(std::declval<C&>().forward(std::forward<Args>(args)...)) {
     return get()->forward(std::forward<Args>(args)...);
   }
   // Forwards indexing to the module: seq[0], dict["key"].
