@@ -3,8 +3,8 @@
 // conversion and any strided layout are handled on the device by the element-wise launcher
 // (copy_convert.cu), staging through a contiguous device buffer when the host side is strided or
 // of another dtype. Pinned host memory with non_blocking leaves the copy running (the pinned block
-// is kept from reuse until it completes); every other copy to or from the host returns only when
-// the host side may be used again.
+// is kept from reuse until it completes); a copy into pageable memory, or any copy without
+// non_blocking, returns only when the host side may be used again.
 #include <cuda_runtime_api.h>
 
 #include "ember/core/check.h"
@@ -73,11 +73,24 @@ void copy_device_to_device(const Tensor& dst, const Tensor& src) {
   dst_done.block(current_stream(src_device));
 }
 
-// After an asynchronous copy that reads or writes the host bytes at host_ptr: keep pinned memory
-// from reuse until the copy completes (non_blocking), or wait for it.
-void finish_host_transfer(const void* host_ptr, cudaStream_t stream, bool non_blocking) {
-  if (non_blocking && is_pinned(host_ptr)) {
+// After an asynchronous copy from the host bytes at host_ptr: CUDA has already read pageable
+// memory into its own staging buffer when cudaMemcpyAsync returns, so only pinned memory must be
+// kept from reuse until the copy completes. Without non_blocking, wait for the copy as PyTorch
+// does, so that the caller may change the source at once even if it is pinned.
+void finish_upload(const void* host_ptr, cudaStream_t stream, bool non_blocking) {
+  if (!non_blocking) {
+    synchronize_stream(stream);
+  } else if (is_pinned(host_ptr)) {
     record_pinned_use(host_ptr, stream);  // false for memory pinned elsewhere: the owner's duty
+  }
+}
+
+// After an asynchronous copy into the host bytes at host_ptr: pinned memory with non_blocking is
+// left to fill in the background (kept from reuse until then); any other copy into the host
+// waits, since the caller reads the bytes next.
+void finish_download(const void* host_ptr, cudaStream_t stream, bool non_blocking) {
+  if (non_blocking && is_pinned(host_ptr)) {
+    record_pinned_use(host_ptr, stream);
     return;
   }
   synchronize_stream(stream);
@@ -94,8 +107,7 @@ void copy_host_to_device(const Tensor& dst, const Tensor& src, bool non_blocking
   EMBER_CUDA_CHECK(cudaMemcpyAsync(landing.data_ptr(), host.data_ptr(), landing.nbytes(),
                                    cudaMemcpyHostToDevice, stream));
   if (!direct) convert_on_device(dst, landing);
-  // A dense host copy made here is pageable: CUDA has read it by the time the call returns.
-  finish_host_transfer(host.data_ptr(), stream, non_blocking && host.is_same(src));
+  finish_upload(host.data_ptr(), stream, non_blocking);
 }
 
 void copy_device_to_host(const Tensor& dst, const Tensor& src, bool non_blocking) {
@@ -112,7 +124,8 @@ void copy_device_to_host(const Tensor& dst, const Tensor& src, bool non_blocking
   const Tensor host = dense(dst) ? dst : empty_on(dst, dst.dtype(), Device(kCPU));
   EMBER_CUDA_CHECK(cudaMemcpyAsync(host.data_ptr(), staged.data_ptr(), host.nbytes(),
                                    cudaMemcpyDeviceToHost, stream));
-  finish_host_transfer(host.data_ptr(), stream, non_blocking && host.is_same(dst));
+  // A dense host buffer made here must be complete before it is scattered into dst.
+  finish_download(host.data_ptr(), stream, non_blocking && host.is_same(dst));
   if (!host.is_same(dst)) kernel_for<OpId::copy>(Device(kCPU))(dst, host, false);
 }
 

@@ -95,4 +95,34 @@ inline Device cuda0() {
   return Device(kCUDA, 0);
 }
 
+// A way of reaching a [37, 53] tensor (or a larger one) from a fresh base tensor: the same view is
+// applied to the CPU base and to its copy on the GPU, so both sides see the same layout.
+struct ViewLayout {
+  const char* name;
+  std::vector<int64_t> base;
+  Tensor (*view)(const Tensor&);
+};
+
+// contiguous (a tail after whole 16-byte vectors), large (many blocks), transposed, sliced with a
+// step, contiguous but misaligned for vectors, broadcast (stride 0).
+inline const std::vector<ViewLayout>& standard_layouts() {
+  static const std::vector<ViewLayout> layouts{
+      {"contiguous", {37, 53}, [](const Tensor& t) { return t; }},
+      {"large", {257, 1031}, [](const Tensor& t) { return t; }},
+      {"transposed", {53, 37}, [](const Tensor& t) { return t.t(); }},
+      {"sliced", {37, 106}, [](const Tensor& t) { return t.slice(1, 0, 106, 2); }},
+      {"misaligned",
+       {1962},
+       [](const Tensor& t) {
+         return t.slice(0, 1).view({37, 53});
+       }},
+      {"broadcast",
+       {1, 53},
+       [](const Tensor& t) {
+         return t.expand({37, 53});
+       }},
+  };
+  return layouts;
+}
+
 }  // namespace ember::testing
