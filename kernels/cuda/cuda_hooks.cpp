@@ -20,8 +20,9 @@ class CudaHooks final : public DeviceHooks {
   bool is_available() const override { return visible_device_count() > 0; }
   int device_count() const override { return visible_device_count(); }
   std::string unavailable_reason() const override {
-    return is_available() ? std::string()
-                          : "no CUDA GPU is available to this process: " + no_device_reason();
+    return is_available()
+               ? std::string()
+               : "Ember was built with CUDA but no GPU answered (" + no_device_reason() + ")";
   }
   int current_device() const override {
     require("current_device");

@@ -198,6 +198,16 @@ TEST(CachingBlockPool, BlocksAreReusedOnlyOnTheirOwnStream) {
   EXPECT_EQ(c, a);
 }
 
+TEST(CachingBlockPool, NoStreamTakesAnotherStreamsBlockWhateverTheirOrder) {
+  FakeRawMemory raw(64 * kMiB);
+  CachingBlockPool pool(&raw);
+  void* b = pool.allocate(4096, kS2);
+  pool.free(b);  // the only free memory belongs to S2
+  void* a = pool.allocate(4096, kS1);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(raw.mallocs, 2);
+}
+
 TEST(CachingBlockPool, BlockUsedOnAnotherStreamWaitsForThatStreamsEvent) {
   FakeRawMemory raw(64 * kMiB);
   CachingBlockPool pool(&raw);
