@@ -115,7 +115,8 @@ struct MaxReduce {
   static constexpr bool kIndexed = false;
   EMBER_HOST_DEVICE T identity() const { return lowest_value<T>(); }
   EMBER_HOST_DEVICE T reduce(T acc, T x, int64_t) const {
-    return (math::isnan(acc) || acc > x) ? acc : x;
+    // `|`, not `||`: no branch, so the CPU loop vectorises to compare-and-blend.
+    return (math::isnan(acc) | (acc > x)) ? acc : x;
   }
   EMBER_HOST_DEVICE T combine(T a, T b) const { return reduce(a, b, 0); }
   EMBER_HOST_DEVICE T project(T acc) const { return acc; }
@@ -129,7 +130,7 @@ struct MinReduce {
   static constexpr bool kIndexed = false;
   EMBER_HOST_DEVICE T identity() const { return highest_value<T>(); }
   EMBER_HOST_DEVICE T reduce(T acc, T x, int64_t) const {
-    return (math::isnan(acc) || acc < x) ? acc : x;
+    return (math::isnan(acc) | (acc < x)) ? acc : x;
   }
   EMBER_HOST_DEVICE T combine(T a, T b) const { return reduce(a, b, 0); }
   EMBER_HOST_DEVICE T project(T acc) const { return acc; }

@@ -31,7 +31,7 @@ namespace ember::cpu {
 inline constexpr int64_t kReduceGroup = 16384;
 // Column layout: reduced indices folded into one partial result, and outputs per tile.
 inline constexpr int64_t kReduceColumnGroup = 1024;
-inline constexpr int64_t kReduceTile = 256;
+inline constexpr int64_t kReduceTile = 1024;
 
 namespace reduce_detail {
 
@@ -42,7 +42,7 @@ struct Odometer {
   const int64_t* shape = nullptr;
   const int64_t* stride_a = nullptr;
   const int64_t* stride_b = nullptr;
-  int64_t idx[kMaxIterDims] = {};
+  int64_t idx[kMaxIterDims];  // only [0, ndim) is used
   int64_t off_a = 0, off_b = 0;
 
   Odometer(int n, const int64_t* sh, const int64_t* sa, const int64_t* sb, int64_t linear)
@@ -119,26 +119,39 @@ void drive(const Op& op, const Layout& layout) {
 }
 
 // Folds elements [a, b) of a row (element i at p[i * stride], reduced index index_base + i) into
-// kLanes independent accumulators, so a contiguous row vectorises and float chains overlap.
+// kLanes independent accumulators, so a contiguous row vectorises (one SIMD lane per
+// accumulator; each lane still folds its elements in order) and float chains overlap.
 template <int kLanes, bool kContiguous, typename In, typename Op>
 inline void fold_row(const Op& op, typename Op::acc_t* __restrict lanes, const In* __restrict p,
                      int64_t stride, int64_t a, int64_t b, int64_t index_base) {
   using V = typename Op::value_t;
+  using Acc = typename Op::acc_t;
   const int64_t s = kContiguous ? 1 : stride;
+  Acc acc[kLanes];
+  for (int l = 0; l < kLanes; ++l) acc[l] = lanes[l];
   int64_t i = a;
   for (; i + kLanes <= b; i += kLanes) {
-#pragma GCC unroll 16
+#pragma omp simd
     for (int l = 0; l < kLanes; ++l)
-      lanes[l] = op.reduce(lanes[l], load_reduce_value<V>(p[(i + l) * s]), index_base + i + l);
+      acc[l] = op.reduce(acc[l], load_reduce_value<V>(p[(i + l) * s]), index_base + i + l);
   }
   for (int l = 0; i < b; ++i, ++l)
-    lanes[l] = op.reduce(lanes[l], load_reduce_value<V>(p[i * s]), index_base + i);
+    acc[l] = op.reduce(acc[l], load_reduce_value<V>(p[i * s]), index_base + i);
+  for (int l = 0; l < kLanes; ++l) lanes[l] = acc[l];
+}
+
+// Combines kLanes accumulators pairwise (a tree of depth log2(kLanes), not a chain).
+template <int kLanes, typename Op>
+inline typename Op::acc_t fold_lanes(const Op& op, typename Op::acc_t* lanes) {
+  for (int width = kLanes / 2; width >= 1; width /= 2)
+    for (int l = 0; l < width; ++l) lanes[l] = op.combine(lanes[l], lanes[l + width]);
+  return lanes[0];
 }
 
 // Rows: each output folds red_numel / L rows of L elements (the innermost reduced dim).
 template <typename In, typename Out, typename Op, bool kContiguous>
 struct RowLayout {
-  static constexpr int kLanes = Op::kIndexed ? 4 : 16;
+  static constexpr int64_t kShortRow = 64;
   using Acc = typename Op::acc_t;
   const ReduceIter& it;
   const Op& op;
@@ -174,7 +187,15 @@ struct RowLayout {
   }
   int64_t width(int64_t) const { return 1; }
 
+  // Short rows fold into fewer lanes, so that the lanes' setup and final combining do not
+  // outweigh the row. The choice depends on the shape alone.
   Acc group(const In* base, int64_t g) const {
+    if (Op::kIndexed || row_len < kShortRow) return group_in_lanes<4>(base, g);
+    return group_in_lanes<16>(base, g);
+  }
+
+  template <int kLanes>
+  Acc group_in_lanes(const In* base, int64_t g) const {
     int64_t j0, j1, a, b;
     if (segments > 1) {
       j0 = g / segments;
@@ -189,13 +210,14 @@ struct RowLayout {
     }
     Acc lanes[kLanes];
     for (int l = 0; l < kLanes; ++l) lanes[l] = op.identity();
-    const int outer = it.red_ndim > 1 ? it.red_ndim - 1 : 0;
-    Odometer row(outer, it.red_shape + 1, it.red_strides_in + 1, nullptr, j0);
-    for (int64_t j = j0; j < j1; ++j, row.next())
-      fold_row<kLanes, kContiguous>(op, lanes, base + row.off_a, row_stride, a, b, j * row_len);
-    Acc acc = op.identity();
-    for (int l = 0; l < kLanes; ++l) acc = op.combine(acc, lanes[l]);
-    return acc;
+    if (it.red_ndim <= 1) {  // one row per output
+      fold_row<kLanes, kContiguous>(op, lanes, base, row_stride, a, b, 0);
+    } else {
+      Odometer row(it.red_ndim - 1, it.red_shape + 1, it.red_strides_in + 1, nullptr, j0);
+      for (int64_t j = j0; j < j1; ++j, row.next())
+        fold_row<kLanes, kContiguous>(op, lanes, base + row.off_a, row_stride, a, b, j * row_len);
+    }
+    return fold_lanes<kLanes>(op, lanes);
   }
 
   void run_range(int64_t b0, int64_t b1) const {
@@ -263,6 +285,7 @@ struct ColumnLayout {
     Odometer red(it.red_ndim, it.red_shape, it.red_strides_in, nullptr, r0);
     for (int64_t r = r0; r < r1; ++r, red.next()) {
       const In* __restrict p = base + red.off_a;
+#pragma omp simd
       for (int64_t c = 0; c < w; ++c)
         partial[c] = op.reduce(partial[c], load_reduce_value<V>(p[c]), r);
     }
