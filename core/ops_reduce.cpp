@@ -23,6 +23,10 @@ using detail::reduced_shape;
 
 namespace {
 
+Tensor to_dtype(const Tensor& t, DType dtype) {
+  return t.dtype() == dtype ? t : t.to(dtype);
+}
+
 void check_defined(const Tensor& self, std::string_view op) {
   EMBER_CHECK(self.defined(), Value, "{}: the input tensor is undefined", op);
 }
@@ -53,14 +57,33 @@ DType accumulate_dtype(DType in) {
   return is_integral(in, /*include_bool=*/true) ? kInt64 : in;
 }
 
-// Input/result dtype pairs the sum kernels take directly; others convert the input first (which
-// is what PyTorch's dtype argument means).
-bool sum_kernel_takes(DType in, DType out) {
-  return in == out || (is_integral(in, true) && out == kInt64) ||
-         (is_reduced_float(in) && out == kFloat32) || (in == kFloat32 && out == kFloat64);
+// How sum and prod compute a result of dtype `result` from an input of dtype `in`: the dtype the
+// input is converted to first (PyTorch's meaning of the dtype argument) and the dtype the kernel
+// writes, which the result is converted to afterwards when they differ. Kernels only write
+// int64 (from any integer or bool), float32 (from float32, float16, bfloat16) and float64 (from
+// float32 or float64): a narrower integer result is the int64 one wrapped, which is what
+// accumulating in the narrow type gives; a float16 result is the float32 one rounded once.
+struct FoldPlan {
+  DType input;
+  DType kernel_out;
+};
+FoldPlan plan_fold(DType in, DType result, bool float32_to_float64) {
+  if (result == kBool) return {kBool, kInt64};  // a bool sum is "any": count, then test
+  if (is_integral(result)) return {is_integral(in, true) ? in : result, kInt64};
+  if (result == kFloat64) {
+    return {float32_to_float64 && in == kFloat32 ? kFloat32 : kFloat64, kFloat64};
+  }
+  if (is_reduced_float(result)) return {result, kFloat32};
+  return {is_reduced_float(in) ? in : kFloat32, kFloat32};  // result float32
 }
-bool prod_kernel_takes(DType in, DType out) {
-  return in == out || (is_integral(in, true) && out == kInt64);
+
+// Runs sum or prod of self (converted per the plan) into a fresh tensor of dtype `result`.
+Tensor fold_to_new(OpId op, std::string_view name, const Tensor& self, uint64_t mask, bool keepdim,
+                   DType result) {
+  const FoldPlan plan = plan_fold(self.dtype(), result, /*float32_to_float64=*/op == OpId::sum);
+  Tensor folded =
+      reduce_to_new(op, name, to_dtype(self, plan.input), mask, keepdim, plan.kernel_out);
+  return to_dtype(folded, result);
 }
 
 // max/min/amax/amin/argmax/argmin have no identity: refuse to reduce an empty range.
@@ -91,23 +114,18 @@ void check_floating(const Tensor& self, std::string_view op) {
 Tensor compute_input(const Tensor& self) {
   return is_reduced_float(self.dtype()) ? self.to(kFloat32) : self;
 }
-Tensor to_dtype(const Tensor& t, DType dtype) {
-  return t.dtype() == dtype ? t : t.to(dtype);
-}
 
 Tensor sum_impl(const Tensor& self, IntArrayRef dims, bool keepdim, std::optional<DType> dtype,
                 std::string_view name) {
   check_defined(self, name);
   const uint64_t mask = dims_mask(dims, self.dim(), name);
   const DType result = dtype ? *dtype : accumulate_dtype(self.dtype());
-  const Tensor in = sum_kernel_takes(self.dtype(), result) ? self : self.to(result);
-  return reduce_to_new(OpId::sum, name, in, mask, keepdim, result);
+  return fold_to_new(OpId::sum, name, self, mask, keepdim, result);
 }
 
 Tensor prod_impl(const Tensor& self, uint64_t mask, bool keepdim, std::optional<DType> dtype) {
   const DType result = dtype ? *dtype : accumulate_dtype(self.dtype());
-  const Tensor in = prod_kernel_takes(self.dtype(), result) ? self : self.to(result);
-  return reduce_to_new(OpId::prod, "prod", in, mask, keepdim, result);
+  return fold_to_new(OpId::prod, "prod", self, mask, keepdim, result);
 }
 
 Tensor mean_impl(const Tensor& self, IntArrayRef dims, bool keepdim, std::optional<DType> dtype) {
@@ -220,9 +238,14 @@ Tensor& sum_out(Tensor& out, const Tensor& self, IntArrayRef dims, bool keepdim)
     detail::resize_output(out, shape);
   }
   // The result takes out's dtype, like sum(self, dims, keepdim, out.dtype()).
-  const Tensor in = sum_kernel_takes(self.dtype(), out.dtype()) ? self : self.to(out.dtype());
-  out.impl()->bump_version();
-  launch(OpId::sum, "sum_out", in, mask, keepdim, out, Tensor());
+  const FoldPlan plan = plan_fold(self.dtype(), out.dtype(), /*float32_to_float64=*/true);
+  const Tensor in = to_dtype(self, plan.input);
+  if (plan.kernel_out == out.dtype()) {
+    out.impl()->bump_version();
+    launch(OpId::sum, "sum_out", in, mask, keepdim, out, Tensor());
+  } else {
+    out.copy_(reduce_to_new(OpId::sum, "sum_out", in, mask, keepdim, plan.kernel_out));
+  }
   return out;
 }
 

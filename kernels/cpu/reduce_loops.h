@@ -189,9 +189,14 @@ struct RowLayout {
 
   // Short rows fold into fewer lanes, so that the lanes' setup and final combining do not
   // outweigh the row. The choice depends on the shape alone.
+  // Strided rows and arg-reductions do not vectorise: 4 lanes are enough to overlap chains.
   Acc group(const In* base, int64_t g) const {
-    if (Op::kIndexed || row_len < kShortRow) return group_in_lanes<4>(base, g);
-    return group_in_lanes<16>(base, g);
+    if constexpr (Op::kIndexed || !kContiguous) {
+      return group_in_lanes<4>(base, g);
+    } else {
+      if (row_len < kShortRow) return group_in_lanes<4>(base, g);
+      return group_in_lanes<16>(base, g);
+    }
   }
 
   template <int kLanes>

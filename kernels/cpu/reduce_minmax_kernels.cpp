@@ -8,9 +8,11 @@
 namespace ember::cpu {
 namespace {
 
+// Bool is read as the uint8 it is stored as (0 < 1 orders them the same), and written back so.
 template <template <class> class Reduce>
 void value_kernel(const ReduceIter& it, const char* name) {
-  dispatch_dtype<AllTypes>(it.in_dtype, name, [&](auto tag) {
+  const DType in = it.in_dtype == kBool ? kUInt8 : it.in_dtype;
+  dispatch_dtype<NumericTypes>(in, name, [&](auto tag) {
     using T = typename decltype(tag)::type;
     reduce_kernel<T, T>(it, Reduce<opmath_t<T>>{});
   });

@@ -338,10 +338,27 @@ TEST(ReduceSum, DtypeArgumentSetsTheResultType) {
   s = h.sum({0}, false, kFloat32);
   EXPECT_EQ(s.dtype(), kFloat32);
   EXPECT_NEAR(s.item<double>(), ref_sum(values(h)), 1e-6 * ref_abs_sum(values(h)));
-  // uint8 summed as uint8 wraps like PyTorch: 200 + 100 = 44 (mod 256).
+  // uint8 summed as uint8 wraps like PyTorch: 200 + 100 = 44 (mod 256); so do int32 products.
   s = tensor(std::vector<uint8_t>{200, 100}).sum(kUInt8);
   EXPECT_EQ(s.dtype(), kUInt8);
   EXPECT_EQ(s.item<int64_t>(), 44);
+  s = tensor(std::vector<int32_t>{65536, 65537}).prod(kInt32);
+  EXPECT_EQ(s.dtype(), kInt32);
+  EXPECT_EQ(s.item<int64_t>(), 65536);  // 2^32 + 2^16 wraps to 2^16
+  // A float32 input summed as float16 rounds each element to float16 first.
+  const Tensor thirds = full({3}, 1.0 / 3.0, kFloat32);
+  s = thirds.sum(kFloat16);
+  EXPECT_EQ(s.dtype(), kFloat16);
+  EXPECT_EQ(
+      s.item<double>(),
+      static_cast<double>(static_cast<float>(Half(3.0f * static_cast<float>(Half(1.0f / 3.0f))))));
+  // sum_out into an integer out of a narrower type, and into a float16 out.
+  Tensor narrow = empty({2}, kInt32);
+  sum_out(narrow, ints, {1});
+  EXPECT_EQ(values(narrow), (std::vector<double>{3, 7}));
+  Tensor half_out = empty({2}, kFloat16);
+  sum_out(half_out, ints, {0});
+  EXPECT_EQ(values(half_out), (std::vector<double>{4, 6}));
 }
 
 TEST(ReduceSum, HalfTypesAccumulateInFloat) {
