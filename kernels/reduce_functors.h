@@ -6,8 +6,9 @@
 // A reduction folds the input values of each output into an accumulator of type acc_t:
 //   identity()            the accumulator of an empty range
 //   reduce(acc, x, i)     folds one input value x (of type value_t, see load_reduce_value) found
-//                         at reduced index i (the index only matters to arg-reductions)
-//   combine(a, b)         merges two partial accumulators; a covers earlier indices than b
+//                         at reduced index i (the index only matters to arg-reductions); each
+//                         accumulator receives its elements in increasing index order
+//   combine(a, b)         merges two partial accumulators
 //   project(acc)          the result written to the output (values; arg-reductions also write
 //                         acc.index to the index output)
 // A loop may split the range into parts, fold each part from identity() and combine the parts;
@@ -163,18 +164,27 @@ struct ValueIndex {
   int64_t index;
 };
 
-// Prefers a over b when a is "better" under Better, with NaN best and, among equals, the
-// smaller index. Both reduce and combine go through it, so the order of folding does not matter.
+// The largest (kMax) or smallest value and its index; NaN counts as the most extreme value, and
+// among equal values the smaller index wins. The identity has index -1 ("no element yet").
 template <typename T, bool kMax>
 struct ArgReduce {
   using value_t = T;
   using acc_t = ValueIndex<T>;
   static constexpr bool kIndexed = true;
   EMBER_HOST_DEVICE acc_t identity() const {
-    // The largest index loses every tie, so the identity never wins over a real element.
-    return {kMax ? lowest_value<T>() : highest_value<T>(), std::numeric_limits<int64_t>::max()};
+    return {kMax ? lowest_value<T>() : highest_value<T>(), -1};
   }
+  // i is larger than every index already folded into acc (loops fold each accumulator's
+  // elements in increasing order), so a tie keeps acc. Branch-free, so it vectorises.
+  EMBER_HOST_DEVICE acc_t reduce(acc_t acc, T x, int64_t i) const {
+    const bool better = kMax ? (x > acc.value) : (x < acc.value);
+    const bool take = (acc.index < 0) | better | (math::isnan(x) & !math::isnan(acc.value));
+    return {take ? x : acc.value, take ? i : acc.index};
+  }
+  // a and b may come from any parts of the range: ties go to the smaller index explicitly.
   EMBER_HOST_DEVICE acc_t combine(acc_t a, acc_t b) const {
+    if (a.index < 0) return b;
+    if (b.index < 0) return a;
     const bool a_nan = math::isnan(a.value), b_nan = math::isnan(b.value);
     if (a_nan || b_nan) {
       if (a_nan && b_nan) return a.index <= b.index ? a : b;
@@ -184,7 +194,6 @@ struct ArgReduce {
     if (kMax ? b.value > a.value : b.value < a.value) return b;
     return a.index <= b.index ? a : b;
   }
-  EMBER_HOST_DEVICE acc_t reduce(acc_t acc, T x, int64_t i) const { return combine(acc, {x, i}); }
   EMBER_HOST_DEVICE acc_t project(acc_t acc) const { return acc; }
 };
 template <typename T>

@@ -1,9 +1,9 @@
 // The generic CPU loop of reductions: runs a reduction functor (kernels/reduce_functors.h) over
 // a ReduceIter. Two layouts, both split over OpenMP threads:
-//   rows:    the innermost reduced dim is walked linearly (a vectorisable loop over 16
-//            independent accumulators when it is contiguous, a strided loop otherwise); the
-//            other reduced dims are walked row by row. Row sums, full reductions, and every
-//            layout that fits no better shape.
+//   rows:    the innermost reduced dim is walked linearly: a long contiguous row by a SIMD loop
+//            over independent accumulators (lanes), a short or strided row by four
+//            accumulators in registers; the other reduced dims are walked row by row. Row sums,
+//            full reductions, and every layout that fits no better shape.
 //   columns: the innermost kept dim is contiguous in the input (sum over the batch dim of
 //            [N, C]): each reduced index adds a contiguous run of inputs into a tile of output
 //            accumulators, vectorised over the outputs.
@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "ember/core/macros.h"
 #include "ember/core/tensor_iterator.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/reduce_functors.h"
@@ -127,17 +128,37 @@ inline void fold_row(const Op& op, typename Op::acc_t* __restrict lanes, const I
   using V = typename Op::value_t;
   using Acc = typename Op::acc_t;
   const int64_t s = kContiguous ? 1 : stride;
-  Acc acc[kLanes];
-  for (int l = 0; l < kLanes; ++l) acc[l] = lanes[l];
   int64_t i = a;
-  for (; i + kLanes <= b; i += kLanes) {
+  if constexpr (Op::kIndexed) {
+    // Values and indices in separate arrays, so each becomes one SIMD register.
+    V values[kLanes];
+    int64_t indices[kLanes];
+    for (int l = 0; l < kLanes; ++l) {
+      values[l] = lanes[l].value;
+      indices[l] = lanes[l].index;
+    }
+    for (; i + kLanes <= b; i += kLanes) {
 #pragma omp simd
-    for (int l = 0; l < kLanes; ++l)
-      acc[l] = op.reduce(acc[l], load_reduce_value<V>(p[(i + l) * s]), index_base + i + l);
+      for (int l = 0; l < kLanes; ++l) {
+        const Acc r = op.reduce(Acc{values[l], indices[l]}, load_reduce_value<V>(p[(i + l) * s]),
+                                index_base + i + l);
+        values[l] = r.value;
+        indices[l] = r.index;
+      }
+    }
+    for (int l = 0; l < kLanes; ++l) lanes[l] = Acc{values[l], indices[l]};
+  } else {
+    Acc acc[kLanes];
+    for (int l = 0; l < kLanes; ++l) acc[l] = lanes[l];
+    for (; i + kLanes <= b; i += kLanes) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l)
+        acc[l] = op.reduce(acc[l], load_reduce_value<V>(p[(i + l) * s]), index_base + i + l);
+    }
+    for (int l = 0; l < kLanes; ++l) lanes[l] = acc[l];
   }
   for (int l = 0; i < b; ++i, ++l)
-    acc[l] = op.reduce(acc[l], load_reduce_value<V>(p[i * s]), index_base + i);
-  for (int l = 0; l < kLanes; ++l) lanes[l] = acc[l];
+    lanes[l] = op.reduce(lanes[l], load_reduce_value<V>(p[i * s]), index_base + i);
 }
 
 // Combines kLanes accumulators pairwise (a tree of depth log2(kLanes), not a chain).
@@ -187,32 +208,74 @@ struct RowLayout {
   }
   int64_t width(int64_t) const { return 1; }
 
-  // Short rows fold into fewer lanes, so that the lanes' setup and final combining do not
-  // outweigh the row. The choice depends on the shape alone.
-  // Strided rows and arg-reductions do not vectorise: 4 lanes are enough to overlap chains.
+  // Long contiguous rows fold into SIMD lanes (16, or 8 value-index pairs); short rows and
+  // strided rows into 4 accumulators kept in registers. The choice depends on the shape alone.
+  bool uses_lanes() const { return kContiguous && row_len >= kShortRow; }
   Acc group(const In* base, int64_t g) const {
-    if constexpr (Op::kIndexed || !kContiguous) {
-      return group_in_lanes<4>(base, g);
-    } else {
-      if (row_len < kShortRow) return group_in_lanes<4>(base, g);
-      return group_in_lanes<16>(base, g);
+    if constexpr (kContiguous) {
+      if (uses_lanes()) return group_in_lanes < Op::kIndexed ? 8 : 16 > (base, g);
     }
+    return group_in_registers(base, g);
+  }
+
+  // The rows [j0, j1) and the elements [a, b) of each that group g covers.
+  void group_range(int64_t g, int64_t* j0, int64_t* j1, int64_t* a, int64_t* b) const {
+    if (segments > 1) {
+      *j0 = g / segments;
+      *j1 = *j0 + 1;
+      *a = (g % segments) * kReduceGroup;
+      *b = std::min(row_len, *a + kReduceGroup);
+    } else {
+      *j0 = g * rows_per_group;
+      *j1 = std::min(rows, *j0 + rows_per_group);
+      *a = 0;
+      *b = row_len;
+    }
+  }
+
+  // Folds elements [a, b) of one row into four accumulators, element i into a[i % 4].
+  EMBER_ALWAYS_INLINE void fold_in_four(Acc* acc, const In* p, int64_t a, int64_t b,
+                                        int64_t index_base) const {
+    using V = typename Op::value_t;
+    const int64_t s = kContiguous ? 1 : row_stride;
+    Acc a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int64_t i = a;
+    for (; i + 4 <= b; i += 4) {
+      a0 = op.reduce(a0, load_reduce_value<V>(p[i * s]), index_base + i);
+      a1 = op.reduce(a1, load_reduce_value<V>(p[(i + 1) * s]), index_base + i + 1);
+      a2 = op.reduce(a2, load_reduce_value<V>(p[(i + 2) * s]), index_base + i + 2);
+      a3 = op.reduce(a3, load_reduce_value<V>(p[(i + 3) * s]), index_base + i + 3);
+    }
+    if (i < b) a0 = op.reduce(a0, load_reduce_value<V>(p[i * s]), index_base + i);
+    if (i + 1 < b) a1 = op.reduce(a1, load_reduce_value<V>(p[(i + 1) * s]), index_base + i + 1);
+    if (i + 2 < b) a2 = op.reduce(a2, load_reduce_value<V>(p[(i + 2) * s]), index_base + i + 2);
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+  }
+  EMBER_ALWAYS_INLINE Acc combine_four(const Acc* acc) const {
+    return op.combine(op.combine(acc[0], acc[1]), op.combine(acc[2], acc[3]));
+  }
+
+  Acc group_in_registers(const In* base, int64_t g) const {
+    int64_t j0, j1, a, b;
+    group_range(g, &j0, &j1, &a, &b);
+    Acc acc[4] = {op.identity(), op.identity(), op.identity(), op.identity()};
+    if (it.red_ndim <= 1) {  // one row per output
+      fold_in_four(acc, base, a, b, 0);
+    } else {
+      Odometer row(it.red_ndim - 1, it.red_shape + 1, it.red_strides_in + 1, nullptr, j0);
+      for (int64_t j = j0; j < j1; ++j, row.next())
+        fold_in_four(acc, base + row.off_a, a, b, j * row_len);
+    }
+    return combine_four(acc);
   }
 
   template <int kLanes>
   Acc group_in_lanes(const In* base, int64_t g) const {
     int64_t j0, j1, a, b;
-    if (segments > 1) {
-      j0 = g / segments;
-      j1 = j0 + 1;
-      a = (g % segments) * kReduceGroup;
-      b = std::min(row_len, a + kReduceGroup);
-    } else {
-      j0 = g * rows_per_group;
-      j1 = std::min(rows, j0 + rows_per_group);
-      a = 0;
-      b = row_len;
-    }
+    group_range(g, &j0, &j1, &a, &b);
     Acc lanes[kLanes];
     for (int l = 0; l < kLanes; ++l) lanes[l] = op.identity();
     if (it.red_ndim <= 1) {  // one row per output
@@ -227,6 +290,16 @@ struct RowLayout {
 
   void run_range(int64_t b0, int64_t b1) const {
     Odometer o(it.out_ndim, it.out_shape, it.out_strides_in, it.out_strides_out, b0);
+    if (ngroups == 1 && it.red_ndim <= 1 && !uses_lanes()) {
+      // One short row per output (softmax-like shapes): the same arithmetic as
+      // group_in_registers, inlined, since the per-output call would cost more than the row.
+      for (int64_t blk = b0; blk < b1; ++blk, o.next()) {
+        Acc acc[4] = {op.identity(), op.identity(), op.identity(), op.identity()};
+        fold_in_four(acc, in + o.off_a, 0, row_len, 0);
+        store<Out>(op, out, index, o.off_b, op.combine(op.identity(), combine_four(acc)));
+      }
+      return;
+    }
     for (int64_t blk = b0; blk < b1; ++blk, o.next()) {
       Acc acc = op.identity();
       for (int64_t g = 0; g < ngroups; ++g) acc = op.combine(acc, group(in + o.off_a, g));
