@@ -295,11 +295,16 @@ TEST(ReduceSum, LargeShapesTakeEveryLoopAndMatchReference) {
     std::vector<int64_t> shape;
     std::vector<std::vector<int64_t>> dims;
   };
+  // clang-format off
   const std::vector<Case> cases = {
-      {{3, 40000}, {{1}, {0}, {}}}, {{300, 70}, {{0}, {1}, {}}},
-      {{40000, 3}, {{0}, {1}}},     {{5, 7, 11, 13}, {{0, 2}, {1, 3}, {0, 1, 3}, {2}}},
+      {{3, 40000}, {{1}, {0}, {}}},
+      {{300, 70}, {{0}, {1}, {}}},
+      {{40000, 3}, {{0}, {1}}},
+      {{5, 7, 11, 13}, {{0, 2}, {1, 3}, {0, 1, 3}, {2}}},
+      {{6, 5, 3000}, {{0, 2}, {2}, {0}}},
       {{1 << 18}, {{0}}},
   };
+  // clang-format on
   for (DType dt : {kFloat32, kFloat64, kInt32, kFloat16}) {
     // float16 sums of 2^18 values stay below its largest value, 65504.
     const double range = dt == kFloat16 ? 0.2 : dt == kInt32 ? 5 : 1;
