@@ -27,8 +27,9 @@
 
 namespace ember::cpu {
 
-// Row layout: input elements folded into one partial result (and so the accuracy of long
-// float sums: each group is summed in 16 lanes, each lane in the accumulator type).
+// Row layout: input elements folded into one partial result. This bounds the error of long
+// float sums: each group is folded in several lanes, each in the accumulator type (double for
+// float32), and the groups are then combined.
 inline constexpr int64_t kReduceGroup = 16384;
 // Column layout: reduced indices folded into one partial result, and outputs per tile.
 inline constexpr int64_t kReduceColumnGroup = 1024;
