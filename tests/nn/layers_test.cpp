@@ -530,7 +530,7 @@ TEST(Containers, SequentialIndexingPushBackAndFunctions) {
   Sequential tail(Linear(2, 2));
   seq->extend(*tail);
   EXPECT_EQ(seq->size(), 6u);
-  EXPECT_EQ(seq->parameters().size(), 8u);
+  EXPECT_EQ(seq->parameters().size(), 6u);
   int count = 0;
   for (const auto& m : *seq) count += m != nullptr;
   EXPECT_EQ(count, 6);
