@@ -32,45 +32,48 @@ EMBER_HOST_DEVICE inline T sqrt_of(T x) {
 // ---- SGD ----
 template <typename T>
 struct SgdScalars {
-  T neg_lr, momentum, one_minus_dampening, weight_decay;
-  bool use_momentum, use_weight_decay, nesterov, maximize;
+  T grad_sign, neg_lr, momentum, one_minus_dampening, weight_decay;
 };
 template <typename T>
 inline SgdScalars<T> sgd_scalars(const SgdStepArgs& a) {
-  return {static_cast<T>(-a.lr),
-          static_cast<T>(a.momentum),
-          static_cast<T>(1.0 - a.dampening),
-          static_cast<T>(a.weight_decay),
-          a.momentum != 0,
-          a.weight_decay != 0,
-          a.nesterov,
-          a.maximize};
+  return {static_cast<T>(a.maximize ? -1 : 1), static_cast<T>(-a.lr), static_cast<T>(a.momentum),
+          static_cast<T>(1.0 - a.dampening), static_cast<T>(a.weight_decay)};
 }
-// buf may be null when momentum is 0; first: the buffer is new and takes the gradient as is.
-template <typename T>
-EMBER_HOST_DEVICE inline void sgd_update(T& p, T g, T* buf, bool first, const SgdScalars<T>& s) {
-  T d = s.maximize ? -g : g;
-  if (s.use_weight_decay) d = d + s.weight_decay * p;
-  if (s.use_momentum) {
+// buf is read only when kMomentum; kFirst: the buffer is new and takes the gradient as is.
+template <bool kMomentum, bool kFirst, bool kNesterov, bool kWeightDecay, typename T>
+EMBER_HOST_DEVICE inline void sgd_update(T& p, T g, T* buf, const SgdScalars<T>& s) {
+  T d = g * s.grad_sign;
+  if constexpr (kWeightDecay) d = d + s.weight_decay * p;
+  if constexpr (kMomentum) {
     T b;
-    if (first) {
+    if constexpr (kFirst) {
       b = d;
     } else {
       b = *buf * s.momentum;
       b = b + s.one_minus_dampening * d;
     }
     *buf = b;
-    d = s.nesterov ? d + s.momentum * b : b;
+    if constexpr (kNesterov) {
+      d = d + s.momentum * b;
+    } else {
+      d = b;
+    }
   }
   p = p + s.neg_lr * d;
 }
 
 // ---- Adam / AdamW ----
+// How weight decay enters: none, added to the gradient (Adam), or decoupled (AdamW).
+enum class AdamWeightDecay { none, l2, decoupled };
+inline AdamWeightDecay adam_weight_decay(const AdamStepArgs& a) {
+  if (a.decoupled_weight_decay) return AdamWeightDecay::decoupled;
+  return a.weight_decay != 0 ? AdamWeightDecay::l2 : AdamWeightDecay::none;
+}
 template <typename T>
 struct AdamScalars {
+  T grad_sign;  // -1 when maximising: -g is exact
   T beta1, one_minus_beta1, beta2, one_minus_beta2, eps, weight_decay, param_decay;
   T neg_step_size, bias_correction2_sqrt;
-  bool amsgrad, maximize, coupled_weight_decay, decoupled_weight_decay;
 };
 template <typename T>
 inline AdamScalars<T> adam_scalars(const AdamStepArgs& a, int64_t step) {
@@ -79,6 +82,7 @@ inline AdamScalars<T> adam_scalars(const AdamStepArgs& a, int64_t step) {
   const double bias_correction2 = 1.0 - ::pow(a.beta2, s);
   const double step_size = a.lr / bias_correction1;
   AdamScalars<T> r;
+  r.grad_sign = static_cast<T>(a.maximize ? -1 : 1);
   r.beta1 = static_cast<T>(a.beta1);
   r.one_minus_beta1 = static_cast<T>(1.0 - a.beta1);
   r.beta2 = static_cast<T>(a.beta2);
@@ -88,30 +92,30 @@ inline AdamScalars<T> adam_scalars(const AdamStepArgs& a, int64_t step) {
   r.param_decay = static_cast<T>(1.0 - a.lr * a.weight_decay);
   r.neg_step_size = static_cast<T>(-step_size);
   r.bias_correction2_sqrt = static_cast<T>(::sqrt(bias_correction2));
-  r.amsgrad = a.amsgrad;
-  r.maximize = a.maximize;
-  r.coupled_weight_decay = !a.decoupled_weight_decay && a.weight_decay != 0;
-  r.decoupled_weight_decay = a.decoupled_weight_decay;
   return r;
 }
-// max_exp_avg_sq may be null unless amsgrad.
+// torch.maximum: the larger, or NaN if either is NaN (written as a select so loops vectorise).
 template <typename T>
+EMBER_HOST_DEVICE inline T maximum_propagating_nan(T a, T b) {
+  return (b > a || b != b) ? b : a;
+}
+// The switches are template arguments so that a CPU loop has no branches and vectorises.
+// max_exp_avg_sq is read only when kAmsgrad.
+template <bool kAmsgrad, AdamWeightDecay kWeightDecay, typename T>
 EMBER_HOST_DEVICE inline void adam_update(T& p, T g, T& exp_avg, T& exp_avg_sq, T* max_exp_avg_sq,
                                           const AdamScalars<T>& s) {
-  if (s.maximize) g = -g;
-  if (s.coupled_weight_decay) g = g + s.weight_decay * p;
-  if (s.decoupled_weight_decay) p = p * s.param_decay;
+  g = g * s.grad_sign;
+  if constexpr (kWeightDecay == AdamWeightDecay::l2) g = g + s.weight_decay * p;
+  if constexpr (kWeightDecay == AdamWeightDecay::decoupled) p = p * s.param_decay;
   T m = exp_avg * s.beta1;
   m = m + s.one_minus_beta1 * g;
   T v = exp_avg_sq * s.beta2;
   v = v + s.one_minus_beta2 * g * g;
   exp_avg = m;
   exp_avg_sq = v;
-  if (s.amsgrad) {
-    // torch.maximum: NaN propagates.
-    const T prev = *max_exp_avg_sq;
-    if (!(prev != prev) && (v != v || v > prev)) *max_exp_avg_sq = v;
-    v = *max_exp_avg_sq;
+  if constexpr (kAmsgrad) {
+    v = maximum_propagating_nan(*max_exp_avg_sq, v);
+    *max_exp_avg_sq = v;
   }
   const T denom = sqrt_of(v) / s.bias_correction2_sqrt + s.eps;
   p = p + s.neg_step_size * m / denom;
@@ -120,33 +124,26 @@ EMBER_HOST_DEVICE inline void adam_update(T& p, T g, T& exp_avg, T& exp_avg_sq, 
 // ---- RMSprop ----
 template <typename T>
 struct RmspropScalars {
-  T neg_lr, alpha, one_minus_alpha, eps, weight_decay, momentum;
-  bool use_weight_decay, use_momentum, centered, maximize;
+  T grad_sign, neg_lr, alpha, one_minus_alpha, eps, weight_decay, momentum;
 };
 template <typename T>
 inline RmspropScalars<T> rmsprop_scalars(const RmspropStepArgs& a) {
-  return {static_cast<T>(-a.lr),
-          static_cast<T>(a.alpha),
-          static_cast<T>(1.0 - a.alpha),
-          static_cast<T>(a.eps),
-          static_cast<T>(a.weight_decay),
-          static_cast<T>(a.momentum),
-          a.weight_decay != 0,
-          a.momentum > 0,
-          a.centered,
-          a.maximize};
+  return {
+      static_cast<T>(a.maximize ? -1 : 1), static_cast<T>(-a.lr), static_cast<T>(a.alpha),
+      static_cast<T>(1.0 - a.alpha),       static_cast<T>(a.eps), static_cast<T>(a.weight_decay),
+      static_cast<T>(a.momentum)};
 }
-// grad_avg is null unless centered, buf null unless momentum > 0.
-template <typename T>
+// grad_avg is read only when kCentered, buf only when kMomentum.
+template <bool kCentered, bool kMomentum, bool kWeightDecay, typename T>
 EMBER_HOST_DEVICE inline void rmsprop_update(T& p, T g, T& square_avg, T* grad_avg, T* buf,
                                              const RmspropScalars<T>& s) {
-  if (s.maximize) g = -g;
-  if (s.use_weight_decay) g = g + s.weight_decay * p;
+  g = g * s.grad_sign;
+  if constexpr (kWeightDecay) g = g + s.weight_decay * p;
   T sq = square_avg * s.alpha;
   sq = sq + s.one_minus_alpha * g * g;
   square_avg = sq;
   T avg;
-  if (s.centered) {
+  if constexpr (kCentered) {
     T ga = *grad_avg * s.alpha;
     ga = ga + s.one_minus_alpha * g;
     *grad_avg = ga;
@@ -155,7 +152,7 @@ EMBER_HOST_DEVICE inline void rmsprop_update(T& p, T g, T& square_avg, T* grad_a
     avg = sqrt_of(sq);
   }
   avg = avg + s.eps;
-  if (s.use_momentum) {
+  if constexpr (kMomentum) {
     T b = *buf * s.momentum;
     b = b + static_cast<T>(1) * g / avg;
     *buf = b;

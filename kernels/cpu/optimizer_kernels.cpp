@@ -4,6 +4,7 @@
 // elements of all parameters are cut into fixed chunks that OpenMP threads share; every element's
 // result depends only on its own inputs, so results do not depend on the thread count.
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "ember/core/dispatch.h"
@@ -57,6 +58,16 @@ std::vector<T*> pointers(TensorList list, size_t count) {
   return out;
 }
 
+// Calls f(std::bool_constant<b>{}): turns a run-time switch into a compile-time one.
+template <typename F>
+void with_bool(bool b, const F& f) {
+  if (b) {
+    f(std::true_type{});
+  } else {
+    f(std::false_type{});
+  }
+}
+
 void sgd_step_kernel(TensorList params, TensorList grads, TensorList momentum_buffers,
                      ArrayRef<int64_t> steps, const SgdStepArgs& args) {
   if (params.empty()) return;
@@ -67,16 +78,27 @@ void sgd_step_kernel(TensorList params, TensorList grads, TensorList momentum_bu
     const auto g = pointers<T>(grads, n);
     const auto buf = pointers<T>(momentum_buffers, n);
     const SgdScalars<T> s = sgd_scalars<T>(args);
-    for_each_chunk(params, [&](size_t t, int64_t b, int64_t e) {
-      T* pt = p[t];
-      const T* gt = g[t];
-      T* bt = buf[t];
-      const bool first = steps.empty() ? false : steps[t] == 1;
-      if (bt) {
-        for (int64_t i = b; i < e; ++i) sgd_update(pt[i], gt[i], bt + i, first, s);
-      } else {
-        for (int64_t i = b; i < e; ++i) sgd_update<T>(pt[i], gt[i], nullptr, first, s);
-      }
+    with_bool(args.momentum != 0, [&](auto momentum) {
+      with_bool(args.nesterov, [&](auto nesterov) {
+        with_bool(args.weight_decay != 0, [&](auto weight_decay) {
+          constexpr bool kMomentum = decltype(momentum)::value;
+          constexpr bool kNesterov = kMomentum && decltype(nesterov)::value;
+          constexpr bool kWeightDecay = decltype(weight_decay)::value;
+          for_each_chunk(params, [&](size_t t, int64_t b, int64_t e) {
+            T* __restrict pt = p[t];
+            const T* __restrict gt = g[t];
+            T* __restrict bt = buf[t];
+            const bool first = kMomentum && !steps.empty() && steps[t] == 1;
+            with_bool(first, [&](auto first_step) {
+              constexpr bool kFirst = decltype(first_step)::value;
+              for (int64_t i = b; i < e; ++i) {
+                sgd_update<kMomentum, kFirst, kNesterov, kWeightDecay>(
+                    pt[i], gt[i], kMomentum ? bt + i : nullptr, s);
+              }
+            });
+          });
+        });
+      });
     });
   });
 }
@@ -96,17 +118,31 @@ void adam_step_kernel(TensorList params, TensorList grads, TensorList exp_avgs,
     std::vector<AdamScalars<T>> s;
     s.reserve(n);
     for (size_t i = 0; i < n; ++i) s.push_back(adam_scalars<T>(args, steps[i]));
-    for_each_chunk(params, [&](size_t t, int64_t b, int64_t e) {
-      T* pt = p[t];
-      const T* gt = g[t];
-      T* mt = m[t];
-      T* vt = v[t];
-      T* xt = vmax[t];
-      const AdamScalars<T>& st = s[t];
-      if (xt) {
-        for (int64_t i = b; i < e; ++i) adam_update(pt[i], gt[i], mt[i], vt[i], xt + i, st);
+    const AdamWeightDecay decay = adam_weight_decay(args);
+    auto run = [&](auto amsgrad, auto weight_decay) {
+      constexpr bool kAmsgrad = decltype(amsgrad)::value;
+      constexpr AdamWeightDecay kDecay = decltype(weight_decay)::value;
+      for_each_chunk(params, [&](size_t t, int64_t b, int64_t e) {
+        T* __restrict pt = p[t];
+        const T* __restrict gt = g[t];
+        T* __restrict mt = m[t];
+        T* __restrict vt = v[t];
+        T* __restrict xt = vmax[t];
+        const AdamScalars<T> st = s[t];
+        for (int64_t i = b; i < e; ++i) {
+          adam_update<kAmsgrad, kDecay>(pt[i], gt[i], mt[i], vt[i], kAmsgrad ? xt + i : nullptr,
+                                        st);
+        }
+      });
+    };
+    with_bool(args.amsgrad, [&](auto amsgrad) {
+      using Decay = AdamWeightDecay;
+      if (decay == Decay::decoupled) {
+        run(amsgrad, std::integral_constant<Decay, Decay::decoupled>{});
+      } else if (decay == Decay::l2) {
+        run(amsgrad, std::integral_constant<Decay, Decay::l2>{});
       } else {
-        for (int64_t i = b; i < e; ++i) adam_update<T>(pt[i], gt[i], mt[i], vt[i], nullptr, st);
+        run(amsgrad, std::integral_constant<Decay, Decay::none>{});
       }
     });
   });
@@ -125,15 +161,26 @@ void rmsprop_step_kernel(TensorList params, TensorList grads, TensorList square_
     const auto ga = pointers<T>(grad_avgs, n);
     const auto buf = pointers<T>(momentum_buffers, n);
     const RmspropScalars<T> s = rmsprop_scalars<T>(args);
-    for_each_chunk(params, [&](size_t t, int64_t b, int64_t e) {
-      T* pt = p[t];
-      const T* gt = g[t];
-      T* sqt = sq[t];
-      T* gat = ga[t];
-      T* bt = buf[t];
-      for (int64_t i = b; i < e; ++i) {
-        rmsprop_update(pt[i], gt[i], sqt[i], gat ? gat + i : nullptr, bt ? bt + i : nullptr, s);
-      }
+    with_bool(args.centered, [&](auto centered) {
+      with_bool(args.momentum > 0, [&](auto momentum) {
+        with_bool(args.weight_decay != 0, [&](auto weight_decay) {
+          constexpr bool kCentered = decltype(centered)::value;
+          constexpr bool kMomentum = decltype(momentum)::value;
+          constexpr bool kWeightDecay = decltype(weight_decay)::value;
+          for_each_chunk(params, [&](size_t t, int64_t b, int64_t e) {
+            T* __restrict pt = p[t];
+            const T* __restrict gt = g[t];
+            T* __restrict sqt = sq[t];
+            T* __restrict gat = ga[t];
+            T* __restrict bt = buf[t];
+            for (int64_t i = b; i < e; ++i) {
+              rmsprop_update<kCentered, kMomentum, kWeightDecay>(pt[i], gt[i], sqt[i],
+                                                                 kCentered ? gat + i : nullptr,
+                                                                 kMomentum ? bt + i : nullptr, s);
+            }
+          });
+        });
+      });
     });
   });
 }

@@ -3,6 +3,8 @@
 // option combination gives the same parameters and state within float rounding. Also: when the
 // rows are used (can_fuse), that each is registered on the CPU, that they bump version counters,
 // and that tensors a row cannot take fall back to the op-by-op rule.
+#include <algorithm>
+#include <cmath>
 #include <functional>
 #include <memory>
 
@@ -54,6 +56,14 @@ std::vector<std::pair<std::string, Maker>> fused_cases() {
   };
 }
 
+// |actual - expected| <= tol * max |expected| for every element.
+::testing::AssertionResult close_at_scale(const Tensor& actual, const Tensor& expected,
+                                          double tol) {
+  double scale = 0;
+  for (double v : values(expected)) scale = std::max(scale, std::fabs(v));
+  return all_close(actual, expected, 0.0, tol * scale);
+}
+
 std::vector<Tensor> leaves_like(const std::vector<Tensor>& values) {
   std::vector<Tensor> out;
   for (const Tensor& v : values) {
@@ -77,7 +87,9 @@ std::vector<Tensor> state_tensors(const Optimizer& opt) {
 TEST(FusedStep, MatchesTheOpByOpRuleOnRandomParameters) {
   const std::vector<std::vector<int64_t>> shapes = {{7}, {3, 5}, {2, 3, 4}, {1}, {70001}};
   for (DType dtype : {kFloat32, kFloat64}) {
-    const double rtol = dtype == kFloat32 ? 1e-6 : 1e-14;
+    // Within a few roundings of each tensor's scale: an element that cancels to near 0 (a
+    // momentum buffer summing terms of both signs) keeps the absolute error of its terms.
+    const double tol = dtype == kFloat32 ? 1e-5 : 1e-13;
     for (const auto& [name, make] : fused_cases()) {
       SCOPED_TRACE(name + " " + std::string(dtype_name(dtype)));
       std::vector<Tensor> init;
@@ -95,12 +107,12 @@ TEST(FusedStep, MatchesTheOpByOpRuleOnRandomParameters) {
         reference->step();
       }
       for (size_t i = 0; i < init.size(); ++i) {
-        EXPECT_TRUE(all_close(a[i], b[i], rtol)) << "parameter " << i;
-        EXPECT_FALSE(equal(a[i], init[i])) << "parameter " << i << " did not move";
+        EXPECT_TRUE(close_at_scale(a[i], b[i], tol)) << "parameter " << i;
+        EXPECT_FALSE(same_values(a[i], init[i])) << "parameter " << i << " did not move";
       }
       const std::vector<Tensor> sa = state_tensors(*fused), sb = state_tensors(*reference);
       ASSERT_EQ(sa.size(), sb.size());
-      for (size_t k = 0; k < sa.size(); ++k) EXPECT_TRUE(all_close(sa[k], sb[k], rtol));
+      for (size_t k = 0; k < sa.size(); ++k) EXPECT_TRUE(close_at_scale(sa[k], sb[k], tol));
     }
   }
 }
@@ -143,7 +155,7 @@ TEST(FusedStep, StridedParametersFallBackToTheOpByOpRule) {
     reference.step();
   }
   EXPECT_TRUE(all_close(a, b, 1e-6));
-  EXPECT_FALSE(equal(a, base.t()));
+  EXPECT_FALSE(same_values(a, base.t()));
 }
 
 TEST(FusedStep, BumpsTheVersionOfWhatItWrites) {

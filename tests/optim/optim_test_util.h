@@ -45,6 +45,11 @@ inline std::vector<Tensor> golden_params(DType dtype = kFloat32) {
   return params;
 }
 
+// Same sizes and bit-for-bit the same values (read on the host, element by element).
+inline bool same_values(const Tensor& a, const Tensor& b) {
+  return a.sizes() == b.sizes() && values(a) == values(b);
+}
+
 // Sets p.grad() = p * 0.7 + shift for each parameter (shift: the golden "shift.<i>").
 inline void set_golden_grads(const std::vector<Tensor>& params, const std::vector<int>& skip = {}) {
   NoGradGuard no_grad;
