@@ -32,14 +32,14 @@ void LRScheduler::initial_step() {
 }
 
 void LRScheduler::step() {
+  std::vector<OptimizerParamGroup>& groups = optimizer_.param_groups();
+  EMBER_CHECK(base_lrs_.size() == groups.size(), Value,
+              "{}: step: the optimizer has {} parameter groups, the scheduler was built for {}; "
+              "make the scheduler after adding every group",
+              name(), groups.size(), base_lrs_.size());
   ++step_count_;
   ++last_epoch_;
   const std::vector<double> lrs = get_lr();
-  std::vector<OptimizerParamGroup>& groups = optimizer_.param_groups();
-  EMBER_CHECK(lrs.size() == groups.size(), Value,
-              "{}: step: the optimizer has {} parameter groups, the scheduler was built for {}; "
-              "make the scheduler after adding every group",
-              name(), groups.size(), lrs.size());
   for (size_t i = 0; i < groups.size(); ++i) groups[i].options().set_lr(lrs[i]);
   last_lr_ = group_lrs();
 }

@@ -93,7 +93,7 @@ TEST(Optimizer, AddParamGroupRefusesBadParameters) {
 
 TEST(Optimizer, ZeroGradSetsToNoneOrZeroes) {
   Tensor a = leaf({1.0, 2.0});
-  SGD opt(std::vector<Tensor>{a}, SGDOptions(0.1));
+  SGD opt({a}, SGDOptions(0.1));  // a braced list of parameters, like model->parameters()
   set_grad(a, {3.0, 4.0});
   opt.zero_grad();  // set_to_none by default
   EXPECT_FALSE(a.grad().defined());
