@@ -33,8 +33,8 @@ inline const Tensor& golden(const std::string& file, const std::string& name) {
   return it->second;
 }
 
-// Fresh leaf parameters (requires_grad) holding the golden initial values, in dtype.
-inline std::vector<Tensor> golden_params(DType dtype = kFloat32) {
+// Fresh leaf parameters (requires_grad) holding the golden initial values, in dtype, on device.
+inline std::vector<Tensor> golden_params(DType dtype = kFloat32, Device device = Device(kCPU)) {
   std::vector<Tensor> params;
   for (int i = 0; i < 3; ++i) {
     Tensor p = golden("optim_trajectories.safetensors", "init." + std::to_string(i))
@@ -61,8 +61,8 @@ inline void set_golden_grads(const std::vector<Tensor>& params, const std::vecto
       p.mutable_grad() = Tensor();
       continue;
     }
-    const Tensor shift =
-        golden("optim_trajectories.safetensors", "shift." + std::to_string(i)).to(p.dtype());
+    const Tensor shift = golden("optim_trajectories.safetensors", "shift." + std::to_string(i))
+                             .to(p.device(), p.dtype());
     p.mutable_grad() = p.detach().mul(kGoldenGradScale).add(shift);
   }
 }

@@ -98,9 +98,9 @@ std::vector<GoldenConfig> golden_configs() {
 }
 
 // Runs one configuration and compares every step's parameters with PyTorch's.
-void check_trajectory(const GoldenConfig& config, bool fused) {
-  SCOPED_TRACE(config.name + (fused ? " (fused)" : " (op by op)"));
-  const std::vector<Tensor> params = golden_params(config.dtype);
+void check_trajectory(const GoldenConfig& config, bool fused, Device device) {
+  SCOPED_TRACE(config.name + (fused ? " (fused)" : " (op by op)") + " on " + device.str());
+  const std::vector<Tensor> params = golden_params(config.dtype, device);
   std::unique_ptr<optim::Optimizer> opt = config.make(params, fused);
   // Relative 1e-5 (1e-12 in float64) of the parameters' scale: their initial values lie in
   // [0.5, 2) in magnitude, but some cross zero on the way, where only an absolute bound holds.
@@ -115,18 +115,25 @@ void check_trajectory(const GoldenConfig& config, bool fused) {
           golden("optim_trajectories.safetensors",
                  config.name + ".traj." + std::to_string(step) + "." + std::to_string(i));
       ASSERT_EQ(params[i].dtype(), config.dtype);
+      ASSERT_EQ(params[i].device(), device);
       ASSERT_TRUE(all_close(params[i], expected, rtol, atol))
           << "step " << step << ", parameter " << i;
     }
   }
 }
 
+// On every device (CUDA when a GPU answers); where a device has no fused row, `fused` falls back
+// to the op-by-op rule.
 TEST(OptimizerGolden, EveryConfigurationMatchesPyTorchOpByOp) {
-  for (const GoldenConfig& config : golden_configs()) check_trajectory(config, /*fused=*/false);
+  for (const Device device : test_devices()) {
+    for (const GoldenConfig& config : golden_configs()) check_trajectory(config, false, device);
+  }
 }
 
 TEST(OptimizerGolden, EveryConfigurationMatchesPyTorchFused) {
-  for (const GoldenConfig& config : golden_configs()) check_trajectory(config, /*fused=*/true);
+  for (const Device device : test_devices()) {
+    for (const GoldenConfig& config : golden_configs()) check_trajectory(config, true, device);
+  }
 }
 
 TEST(OptimizerGolden, EveryGoldenConfigurationIsTested) {
