@@ -53,4 +53,44 @@ using TopkKernel = void(const Tensor& values, const Tensor& indices, const Tenso
 // Inclusive scan along dim.
 using ScanKernel = void(const Tensor& out, const Tensor& self, int64_t dim);
 
+// ---- fused optimizer updates (Note [Fused optimizer steps] in optim/fused_step.cpp) ----
+// One call updates many parameters: params[i] with grads[i] and the i-th tensor of each state
+// list. Every tensor of a call is contiguous, of one dtype (float32 or float64) and on one device;
+// a state list the configuration does not use is empty. steps[i] is parameter i's step count
+// including this step (SGD: 1 when its momentum buffer is new and takes the gradient as is).
+// Scalars are per group; per-parameter ones (bias corrections) derive from steps on the host.
+struct SgdStepArgs {
+  double lr = 0, momentum = 0, dampening = 0, weight_decay = 0;
+  bool nesterov = false, maximize = false;
+};
+using SgdStepKernel = void(TensorList params, TensorList grads, TensorList momentum_buffers,
+                           ArrayRef<int64_t> steps, const SgdStepArgs& args);
+// Adam, and AdamW when decoupled_weight_decay (the parameter decays by 1 - lr * weight_decay).
+struct AdamStepArgs {
+  double lr = 0, beta1 = 0, beta2 = 0, eps = 0, weight_decay = 0;
+  bool amsgrad = false, maximize = false, decoupled_weight_decay = false;
+};
+using AdamStepKernel = void(TensorList params, TensorList grads, TensorList exp_avgs,
+                            TensorList exp_avg_sqs, TensorList max_exp_avg_sqs,
+                            ArrayRef<int64_t> steps, const AdamStepArgs& args);
+struct RmspropStepArgs {
+  double lr = 0, alpha = 0, eps = 0, weight_decay = 0, momentum = 0;
+  bool centered = false, maximize = false;
+};
+using RmspropStepKernel = void(TensorList params, TensorList grads, TensorList square_avgs,
+                               TensorList grad_avgs, TensorList momentum_buffers,
+                               const RmspropStepArgs& args);
+struct AdagradStepArgs {
+  double lr = 0, lr_decay = 0, weight_decay = 0, eps = 0;
+  bool maximize = false;
+};
+using AdagradStepKernel = void(TensorList params, TensorList grads, TensorList state_sums,
+                               ArrayRef<int64_t> steps, const AdagradStepArgs& args);
+struct AdadeltaStepArgs {
+  double lr = 0, rho = 0, eps = 0, weight_decay = 0;
+  bool maximize = false;
+};
+using AdadeltaStepKernel = void(TensorList params, TensorList grads, TensorList square_avgs,
+                                TensorList acc_deltas, const AdadeltaStepArgs& args);
+
 }  // namespace ember

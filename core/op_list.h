@@ -36,5 +36,9 @@
   /* joining, indexing, sorting, scans */                                                  \
   X(cat, CatKernel) X(index_select, IndexSelectKernel) X(gather, IndexSelectKernel)        \
   X(scatter_add, ScatterKernel) X(nonzero, NonzeroKernel) X(sort, SortKernel)              \
-  X(topk, TopkKernel) X(cumsum, ScanKernel)
+  X(topk, TopkKernel) X(cumsum, ScanKernel)                                                \
+  /* fused optimizer updates over lists of tensors (optim/fused_step.cpp) */                \
+  X(sgd_step, SgdStepKernel) X(adam_step, AdamStepKernel)                                  \
+  X(rmsprop_step, RmspropStepKernel) X(adagrad_step, AdagradStepKernel)                    \
+  X(adadelta_step, AdadeltaStepKernel)
 // clang-format on
