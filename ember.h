@@ -8,6 +8,7 @@
 #include "ember/core/factories.h"
 #include "ember/core/generator.h"
 #include "ember/core/grad_mode.h"
+#include "ember/core/nn_ops.h"
 #include "ember/core/ops.h"
 #include "ember/core/scalar.h"
 #include "ember/core/tensor.h"
