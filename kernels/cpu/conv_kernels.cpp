@@ -10,15 +10,19 @@
 // A 1x1 kernel with stride 1 and no padding needs no im2col: col is the image itself.
 // The weight gradient sums over images. To stay independent of the thread count, images are cut
 // into a number of chunks that depends only on the shapes; each chunk sums its images in order
-// into its own buffer, and the chunk buffers are added in chunk order at the end.
+// into its own buffer, and the chunk buffers are added in chunk order at the end. Threads take
+// images (forward, input gradient) or chunks one at a time as they become free, so a thread
+// slowed down by another process on its core holds the others up by at most one item.
 #include <algorithm>
-#include <cstring>
+#include <atomic>
 #include <memory>
+#include <vector>
 
 #include "ember/core/dispatch.h"
 #include "ember/core/tensor.h"
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/row_sum.h"
 #include "kernels/dtype_dispatch.h"
 
 namespace ember::cpu {
@@ -87,9 +91,8 @@ void im2col(const T* x, const ConvShape& s, const Conv2dParams& p, T* col) {
           }
           std::fill(dst, dst + cols.begin, T(0));
           const T* src = x + (c * s.h + ih) * s.w + off_w;
-          if (sw == 1) {
-            std::memcpy(dst + cols.begin, src + cols.begin,
-                        static_cast<size_t>(cols.end - cols.begin) * sizeof(T));
+          if (sw == 1) {  // rows are short: an inline loop beats a memcpy call
+            for (int64_t ow = cols.begin; ow < cols.end; ++ow) dst[ow] = src[ow];
           } else {
             for (int64_t ow = cols.begin; ow < cols.end; ++ow) dst[ow] = src[ow * sw];
           }
@@ -127,9 +130,47 @@ void col2im(const T* col, const ConvShape& s, const Conv2dParams& p, T* dx) {
   }
 }
 
+// Multiply-adds a thread should get at least: smaller convolutions stay on one thread (a parallel
+// region costs more than they do).
+constexpr int64_t kConvGrainMacs = int64_t{1} << 20;
+
+// Units of work (images or chunks of images) per thread chunk, for units of `macs` each.
+int64_t work_grain(int64_t macs) {
+  return std::max<int64_t>(1, kConvGrainMacs / std::max<int64_t>(1, macs));
+}
+
+// Multiply-adds of one image's forward convolution.
+int64_t image_macs(const ConvShape& s) {
+  return s.cout * s.k * s.plane;
+}
+
 template <typename T>
 std::unique_ptr<T[]> scratch(int64_t n) {
   return std::unique_ptr<T[]>(new T[static_cast<size_t>(std::max<int64_t>(n, 1))]);
+}
+
+// Runs worker(take) on the threads (on this thread alone when there are fewer than 2 * grain
+// items): take() hands out the items 0..n-1 one at a time and then -1. Items go to whichever
+// thread asks first, so a thread slowed down by another process simply does fewer; each item's
+// result does not depend on the thread that computes it. worker sets up per-thread scratch once.
+template <typename Worker>
+void parallel_items(int64_t n, int64_t grain, const Worker& worker) {
+  std::atomic<int64_t> next{0};
+  auto take = [&]() -> int64_t {
+    const int64_t i = next.fetch_add(1, std::memory_order_relaxed);
+    return i < n ? i : -1;
+  };
+  const int64_t threads = std::min<int64_t>(max_threads(), n / std::max<int64_t>(1, grain));
+  if (threads <= 1 || in_parallel_region()) {
+    worker(take);
+    return;
+  }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(static_cast <int>(threads))
+  worker(take);
+#else
+  worker(take);
+#endif
 }
 
 template <typename T>
@@ -140,9 +181,9 @@ void conv2d_forward_typed(const Tensor& out, const Tensor& input, const Tensor& 
   const T* wt = weight.data_ptr<T>();
   const T* b = bias.defined() ? bias.data_ptr<T>() : nullptr;
   T* y = out.data_ptr<T>();
-  parallel_for(0, s.batch, 1, [&](int64_t n0, int64_t n1) {
+  parallel_items(s.batch, work_grain(image_macs(s)), [&](const auto& take) {
     std::unique_ptr<T[]> col_buffer = s.pointwise ? nullptr : scratch<T>(s.k * s.groups * s.plane);
-    for (int64_t n = n0; n < n1; ++n) {
+    for (int64_t n = take(); n >= 0; n = take()) {
       const T* xn = x + n * s.cin * s.h * s.w;
       T* yn = y + n * s.cout * s.plane;
       const T* col = xn;
@@ -181,86 +222,87 @@ void conv2d_backward_typed(const Tensor& grad_input, const Tensor& grad_weight,
   const T* wt = weight.data_ptr<T>();
   const T* dy = grad_output.data_ptr<T>();
   const bool want_input = grad_input.defined(), want_weight = grad_weight.defined();
+  const bool need_col = !s.pointwise;
   T* dx = want_input ? grad_input.data_ptr<T>() : nullptr;
   const int64_t weight_numel = s.cout * s.k;
 
-  // Per-chunk weight-gradient sums; chunk 0 sums straight into grad_weight.
-  const int64_t chunks =
-      want_weight ? std::min(s.batch, weight_grad_chunks(s.batch, weight_numel, sizeof(T))) : 0;
-  std::unique_ptr<T[]> partials = chunks > 1 ? scratch<T>((chunks - 1) * weight_numel) : nullptr;
+  // Work items: chunks of images when the weight gradient is wanted (chunk c sums its images'
+  // weight gradients in image order into its own buffer; chunk 0's is grad_weight), else images.
+  // The bias gradient is summed per item too (while the item's grad_output is in cache), then
+  // over items in order.
+  const bool want_bias = grad_bias.defined();
+  const int64_t items =
+      want_weight ? std::min(s.batch, weight_grad_chunks(s.batch, weight_numel, sizeof(T)))
+                  : s.batch;
+  std::unique_ptr<T[]> partials =
+      want_weight && items > 1 ? scratch<T>((items - 1) * weight_numel) : nullptr;
   auto chunk_sum = [&](int64_t c) {
     return c == 0 ? grad_weight.data_ptr<T>() : partials.get() + (c - 1) * weight_numel;
   };
+  if (want_weight && s.batch == 0) std::fill(chunk_sum(0), chunk_sum(0) + weight_numel, T(0));
+  std::vector<double> bias_partials(want_bias ? static_cast<size_t>(items * s.cout) : 0, 0.0);
 
-  // Runs images [n0, n1): their input gradients and, when `chunk` >= 0, their weight gradient
-  // summed into chunk `chunk`'s buffer.
-  auto run_images = [&](int64_t n0, int64_t n1, int64_t chunk) {
-    const bool need_col = !s.pointwise;
+  const int64_t item_macs = image_macs(s) * ((want_input ? 1 : 0) + (want_weight ? 1 : 0)) *
+                            std::max<int64_t>(1, s.batch / std::max<int64_t>(1, items));
+  parallel_items(items, work_grain(item_macs), [&](const auto& take) {
     std::unique_ptr<T[]> col_buffer =
-        need_col && chunk >= 0 ? scratch<T>(s.k * s.groups * s.plane) : nullptr;
+        need_col && want_weight ? scratch<T>(s.k * s.groups * s.plane) : nullptr;
     std::unique_ptr<T[]> dcol_buffer =
         need_col && want_input ? scratch<T>(s.k * s.groups * s.plane) : nullptr;
-    for (int64_t n = n0; n < n1; ++n) {
-      const T* xn = x + n * s.cin * s.h * s.w;
-      const T* dyn = dy + n * s.cout * s.plane;
-      if (want_input) {
-        T* dxn = dx + n * s.cin * s.h * s.w;
-        T* dcol = need_col ? dcol_buffer.get() : dxn;
-        for (int64_t g = 0; g < s.groups; ++g) {
-          blas_gemm<T>(true, false, s.k, s.plane, s.cout_g, T(1), wt + g * s.cout_g * s.k, s.k,
-                       dyn + g * s.cout_g * s.plane, s.plane, T(0), dcol + g * s.k * s.plane,
-                       s.plane);
+    for (int64_t item = take(); item >= 0; item = take()) {
+      const int64_t n0 = want_weight ? item * s.batch / items : item;
+      const int64_t n1 = want_weight ? (item + 1) * s.batch / items : item + 1;
+      for (int64_t n = n0; n < n1; ++n) {
+        const T* xn = x + n * s.cin * s.h * s.w;
+        const T* dyn = dy + n * s.cout * s.plane;
+        if (want_input) {
+          T* dxn = dx + n * s.cin * s.h * s.w;
+          T* dcol = need_col ? dcol_buffer.get() : dxn;
+          for (int64_t g = 0; g < s.groups; ++g) {
+            blas_gemm<T>(true, false, s.k, s.plane, s.cout_g, T(1), wt + g * s.cout_g * s.k, s.k,
+                         dyn + g * s.cout_g * s.plane, s.plane, T(0), dcol + g * s.k * s.plane,
+                         s.plane);
+          }
+          if (need_col) col2im(dcol, s, p, dxn);
         }
-        if (need_col) col2im(dcol, s, p, dxn);
-      }
-      if (chunk >= 0) {
-        const T* col = xn;
-        if (need_col) {
-          im2col(xn, s, p, col_buffer.get());
-          col = col_buffer.get();
+        if (want_weight) {
+          const T* col = xn;
+          if (need_col) {
+            im2col(xn, s, p, col_buffer.get());
+            col = col_buffer.get();
+          }
+          T* dw = chunk_sum(item);
+          const T beta = n == n0 ? T(0) : T(1);
+          for (int64_t g = 0; g < s.groups; ++g) {
+            blas_gemm<T>(false, true, s.cout_g, s.k, s.plane, T(1), dyn + g * s.cout_g * s.plane,
+                         s.plane, col + g * s.k * s.plane, s.plane, beta, dw + g * s.cout_g * s.k,
+                         s.k);
+          }
         }
-        T* dw = chunk_sum(chunk);
-        const T beta = n == n0 ? T(0) : T(1);
-        for (int64_t g = 0; g < s.groups; ++g) {
-          blas_gemm<T>(false, true, s.cout_g, s.k, s.plane, T(1), dyn + g * s.cout_g * s.plane,
-                       s.plane, col + g * s.k * s.plane, s.plane, beta, dw + g * s.cout_g * s.k,
-                       s.k);
+        if (want_bias) {
+          double* bp = bias_partials.data() + item * s.cout;
+          for (int64_t co = 0; co < s.cout; ++co) bp[co] += row_sum(dyn + co * s.plane, s.plane);
         }
       }
     }
-  };
+  });
 
-  if (want_weight) {
-    if (s.batch == 0) std::fill(chunk_sum(0), chunk_sum(0) + weight_numel, T(0));
-    parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-      for (int64_t c = c0; c < c1; ++c)
-        run_images(c * s.batch / chunks, (c + 1) * s.batch / chunks, c);
+  if (want_weight && items > 1) {
+    T* dw = grad_weight.data_ptr<T>();
+    parallel_for(0, weight_numel, kParallelGrain, [&](int64_t i0, int64_t i1) {
+      for (int64_t c = 1; c < items; ++c) {
+        const T* part = chunk_sum(c);
+        for (int64_t i = i0; i < i1; ++i) dw[i] += part[i];
+      }
     });
-    if (chunks > 1) {
-      T* dw = grad_weight.data_ptr<T>();
-      parallel_for(0, weight_numel, kParallelGrain, [&](int64_t i0, int64_t i1) {
-        for (int64_t c = 1; c < chunks; ++c) {
-          const T* part = chunk_sum(c);
-          for (int64_t i = i0; i < i1; ++i) dw[i] += part[i];
-        }
-      });
-    }
-  } else if (want_input) {
-    parallel_for(0, s.batch, 1, [&](int64_t n0, int64_t n1) { run_images(n0, n1, -1); });
   }
-
-  if (grad_bias.defined()) {
+  if (want_bias) {
     T* db = grad_bias.data_ptr<T>();
-    parallel_for(0, s.cout, 1, [&](int64_t c0, int64_t c1) {
-      for (int64_t co = c0; co < c1; ++co) {
-        double sum = 0;
-        for (int64_t n = 0; n < s.batch; ++n) {
-          const T* row = dy + (n * s.cout + co) * s.plane;
-          for (int64_t i = 0; i < s.plane; ++i) sum += static_cast<double>(row[i]);
-        }
-        db[co] = static_cast<T>(sum);
-      }
-    });
+    for (int64_t co = 0; co < s.cout; ++co) {
+      double sum = 0;
+      for (int64_t i = 0; i < items; ++i) sum += bias_partials[i * s.cout + co];
+      db[co] = static_cast<T>(sum);
+    }
   }
 }
 

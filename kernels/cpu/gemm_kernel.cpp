@@ -16,8 +16,10 @@
 namespace ember::cpu {
 namespace {
 
-// Multiply-adds below which a matrix is not worth BLAS's own threads.
+// Multiply-adds below which a matrix is not worth BLAS's own threads, and below which a whole
+// batch is not worth a parallel region.
 constexpr int64_t kSmallGemm = int64_t{1} << 21;
+constexpr int64_t kParallelMacs = int64_t{1} << 18;
 
 template <typename T>
 void gemm_typed(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& bias,
@@ -57,7 +59,8 @@ void gemm_typed(const Tensor& out, const Tensor& a, const Tensor& b, const Tenso
 
   const int threads = max_threads();
   const bool per_thread_batches =
-      batch > 1 && (M * N * K < kSmallGemm || batch >= 4 * threads || batch % threads == 0);
+      batch > 1 && batch * M * N * K >= kParallelMacs &&
+      (M * N * K < kSmallGemm || batch >= 4 * threads || batch % threads == 0);
   if (per_thread_batches) {
     parallel_for(0, batch, 1, [&](int64_t b0, int64_t b1) {
       for (int64_t i = b0; i < b1; ++i) one(i);

@@ -4,7 +4,6 @@
 // layer_norm's weight and bias gradients sum over rows per block of columns, also in row order.
 #include <algorithm>
 #include <cmath>
-#include <memory>
 #include <vector>
 
 #include "ember/core/dispatch.h"
