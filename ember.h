@@ -9,6 +9,7 @@
 #include "ember/core/factories.h"
 #include "ember/core/generator.h"
 #include "ember/core/grad_mode.h"
+#include "ember/core/nn_ops.h"
 #include "ember/core/ops.h"
 #include "ember/core/safetensors.h"
 #include "ember/core/scalar.h"
