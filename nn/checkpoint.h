@@ -35,10 +35,23 @@ void save(const std::string& path, const M& module) {
   save(path, static_cast<const nn::Module&>(*module));
 }
 // libtorch's order: save(value, path).
-template <typename T>
-requires(!std::is_convertible_v<const T&, std::string>) void save(const T& value,
-                                                                  const std::string& path) {
-  save(path, value);
+inline void save(const Tensor& tensor, const std::string& path) {
+  save(path, tensor);
+}
+inline void save(const TensorMap& tensors, const std::string& path) {
+  save(path, tensors);
+}
+inline void save(const OrderedDict<std::string, Tensor>& tensors, const std::string& path) {
+  save(path, tensors);
+}
+template <typename M>
+requires(nn::detail::is_module_like_v<M> ||
+         std::is_base_of_v<nn::Module, M>) void save(const M& module, const std::string& path) {
+  if constexpr (std::is_base_of_v<nn::Module, M>) {
+    save(path, static_cast<const nn::Module&>(module));
+  } else {
+    save(path, static_cast<const nn::Module&>(*module));
+  }
 }
 
 // ---- load ----
