@@ -26,7 +26,12 @@ inline std::string repr_bool(bool v) {
 }
 
 inline std::string repr_string(std::string_view v) {
-  return "'" + std::string(v) + "'";
+  std::string s;
+  s.reserve(v.size() + 2);
+  s += '\'';
+  s += v;
+  s += '\'';
+  return s;
 }
 
 // "(3, 3)" like a Python tuple; "(64,)" for one value.
