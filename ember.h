@@ -13,3 +13,4 @@
 #include "ember/core/scalar.h"
 #include "ember/core/tensor.h"
 #include "ember/core/tensor_options.h"
+#include "ember/data/data.h"
