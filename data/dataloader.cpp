@@ -38,6 +38,24 @@ samplers::SamplerPtr default_sampler(const DatasetPtr& dataset, const DataLoader
   return std::make_shared<samplers::SequentialSampler>(dataset->size());
 }
 
+// Batch assembly runs on one thread: a batch is a few hundred kilobytes, too little to pay for
+// waking an OpenMP team (which, on a busy machine, costs milliseconds). The setting is the
+// calling thread's own and is restored afterwards.
+class SingleThreadedScope {
+ public:
+#ifdef _OPENMP
+  SingleThreadedScope() : previous_(omp_get_max_threads()) {
+    omp_set_num_threads(1);
+  }
+  ~SingleThreadedScope() {
+    omp_set_num_threads(previous_);
+  }
+
+ private:
+  int previous_;
+#endif
+};
+
 // A copy of a CPU tensor in page-locked memory.
 Tensor pinned_copy(const Tensor& t) {
   if (!t.defined() || !t.is_cpu()) return t;
@@ -163,6 +181,7 @@ class DataLoader::Impl {
 
   // The batch of these indices, in pinned memory when asked.
   Example<> assemble(const std::vector<int64_t>& indices) const {
+    SingleThreadedScope single_threaded;
     Example<> batch = dataset_->get_batch(indices);
     if (pin_) {
       batch.data = pinned_copy(batch.data);
@@ -180,10 +199,6 @@ class DataLoader::Impl {
   }
 
   void worker_loop() {
-#ifdef _OPENMP
-    // Workers run side by side: each assembles its batch on one thread (as PyTorch's do).
-    omp_set_num_threads(1);
-#endif
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
       work_cv_.wait(lock, [&] {

@@ -42,6 +42,10 @@ std::vector<unsigned char> read_bytes(const std::string& path) {
 
 ImageFolder::ImageFolder(const std::string& root, const ImageFolderOptions& options)
     : root_(root), channels_(options.channels()), convert_(options.channels() != 0) {
+  EMBER_CHECK(image_decoding_available(), IO,
+              "ImageFolder: Ember was built without stb_image, so it cannot decode '{}'; install "
+              "stb_image.h (Debian: libstb-dev) and configure Ember again",
+              root);
   EMBER_CHECK(options.channels() >= 0 && options.channels() <= 4 && options.channels() != 2, Value,
               "ImageFolder: channels must be 1, 3, 4 or 0 (as stored), got {}", options.channels());
   std::error_code ec;

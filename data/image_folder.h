@@ -14,6 +14,9 @@
 
 namespace ember::data {
 
+// False when Ember was built without stb_image.h (Debian: libstb-dev); ImageFolder then throws.
+EMBER_API bool image_decoding_available();
+
 class EMBER_API ImageFolderOptions {
  public:
   // Channels of every example: 1 (grey), 3 (RGB) or 4 (RGBA), converting as needed; 0 (the

@@ -1,5 +1,15 @@
 // The one translation unit that compiles stb_image (Debian's libstb-dev header), with its
-// functions static to this library: PNG, JPEG and BMP decoding for ImageFolder.
+// functions static to this library: PNG, JPEG and BMP decoding for ImageFolder. A build that
+// found no stb_image.h (EMBER_HAVE_STB_IMAGE unset) compiles stand-ins that say so.
+#include "ember/data/image_folder.h"
+#include "ember/data/stb_image_decode.h"
+
+#ifndef EMBER_HAVE_STB_IMAGE
+#define EMBER_HAVE_STB_IMAGE 0
+#endif
+
+#if EMBER_HAVE_STB_IMAGE
+// The pragmas stay on: GCC reports stb's warnings where its code is inlined, below.
 #pragma GCC diagnostic ignored "-Wall"
 #pragma GCC diagnostic ignored "-Wextra"
 #pragma GCC diagnostic ignored "-Wsign-compare"
@@ -12,12 +22,18 @@
 #define STBI_ONLY_JPEG
 #define STBI_ONLY_BMP
 #define STB_IMAGE_STATIC
-// The pragmas stay on: GCC reports stb's warnings where its code is inlined, below.
 #include <stb_image.h>
+#endif
 
-#include "ember/data/stb_image_decode.h"
+namespace ember::data {
 
-namespace ember::data::detail {
+bool image_decoding_available() {
+  return EMBER_HAVE_STB_IMAGE != 0;
+}
+
+namespace detail {
+
+#if EMBER_HAVE_STB_IMAGE
 
 DecodedImage decode_image(const unsigned char* bytes, size_t size, int desired_channels) {
   DecodedImage out;
@@ -41,4 +57,19 @@ bool image_info(const unsigned char* bytes, size_t size, int* width, int* height
   return stbi_info_from_memory(bytes, static_cast<int>(size), width, height, channels) != 0;
 }
 
-}  // namespace ember::data::detail
+#else
+
+DecodedImage decode_image(const unsigned char*, size_t, int) {
+  DecodedImage out;
+  out.error = "Ember was built without stb_image";
+  return out;
+}
+
+bool image_info(const unsigned char*, size_t, int*, int*, int*) {
+  return false;
+}
+
+#endif
+
+}  // namespace detail
+}  // namespace ember::data

@@ -18,15 +18,16 @@ void check_index(int64_t index, int64_t size, const char* op) {
               "{}: index {} is out of range for a data set of {} examples", op, index, size);
 }
 
-// Rows `indices` of t, stacked: one memcpy per row when t is a contiguous CPU tensor.
+// Rows `indices` of t, stacked: one memcpy per row when t is a contiguous CPU tensor, else
+// index_select (strided data, or data on a GPU).
 Tensor gather_rows(const Tensor& t, IntArrayRef indices) {
-  std::vector<int64_t> sizes(t.sizes().begin(), t.sizes().end());
-  sizes[0] = static_cast<int64_t>(indices.size());
-  if (t.is_cpu()) {
-    const Tensor src = t.is_contiguous() ? t : t.contiguous();
-    Tensor out = empty(sizes, TensorOptions().dtype(src.dtype()));
-    const size_t row_bytes = src.size(0) == 0 ? 0 : src.nbytes() / static_cast<size_t>(src.size(0));
-    const char* from = static_cast<const char*>(src.data_ptr());
+  const auto count = static_cast<int64_t>(indices.size());
+  if (t.is_cpu() && t.is_contiguous()) {
+    std::vector<int64_t> sizes(t.sizes().begin(), t.sizes().end());
+    sizes[0] = count;
+    Tensor out = empty(sizes, TensorOptions().dtype(t.dtype()));
+    const size_t row_bytes = t.size(0) == 0 ? 0 : t.nbytes() / static_cast<size_t>(t.size(0));
+    const char* from = static_cast<const char*>(t.data_ptr());
     char* to = static_cast<char*>(out.data_ptr());
     for (size_t i = 0; i < indices.size(); ++i) {
       std::memcpy(to + i * row_bytes, from + static_cast<size_t>(indices[i]) * row_bytes,
@@ -34,12 +35,12 @@ Tensor gather_rows(const Tensor& t, IntArrayRef indices) {
     }
     return out;
   }
-  // On a GPU: the indices go over in one copy from page-locked memory, which returns at once
-  // (a copy from pageable memory would wait for the device's queued work).
-  Tensor host_index = empty({static_cast<int64_t>(indices.size())},
-                            TensorOptions().dtype(kInt64).pinned_memory(cuda::is_available()));
+  // For a GPU the indices go over in one copy from page-locked memory, which returns at once (a
+  // copy from pageable memory would wait for the device's queued work).
+  const bool pinned = !t.is_cpu() && cuda::is_available();
+  Tensor host_index = empty({count}, TensorOptions().dtype(kInt64).pinned_memory(pinned));
   std::memcpy(host_index.data_ptr(), indices.data(), indices.size() * sizeof(int64_t));
-  return index_select(t, 0, host_index.to(t.device(), /*non_blocking=*/true));
+  return index_select(t, 0, host_index.to(t.device(), /*non_blocking=*/pinned));
 }
 
 }  // namespace

@@ -46,10 +46,15 @@ NormalizeTransform::NormalizeTransform(std::vector<double> mean, std::vector<dou
   }
 }
 
-Tensor NormalizeTransform::normalize(const Tensor& data, int64_t channel_dim) const {
+Tensor NormalizeTransform::normalize(Tensor data, int64_t channel_dim) const {
   EMBER_CHECK(data.defined(), Value, "Normalize: the data tensor is undefined");
-  Tensor x = data.is_floating_point() ? data : data.to(kFloat32);
-  if (mean_.size() == 1) return x.sub(mean_[0]).div_(stddev_[0]);
+  Tensor x = data.is_floating_point() ? std::move(data) : data.to(kFloat32);
+  // A tensor no one else can see (a freshly gathered batch, a converted copy) is normalised in
+  // place: one pass over the batch and no second buffer.
+  const bool owned = x.use_count() == 1 && x.storage().use_count() == 1 && !x.requires_grad();
+  if (mean_.size() == 1) {
+    return owned ? x.sub_(mean_[0]).div_(stddev_[0]) : x.sub(mean_[0]).div_(stddev_[0]);
+  }
   const auto channels = static_cast<int64_t>(mean_.size());
   EMBER_CHECK(x.dim() > channel_dim && x.size(channel_dim) == channels, Shape,
               "Normalize: {} mean/stddev values need {} channels along dim {} of the data, but "
@@ -69,16 +74,17 @@ Tensor NormalizeTransform::normalize(const Tensor& data, int64_t channel_dim) co
   // [C] -> [C, 1, ..., 1], which broadcasts against the dims after the channel dim.
   std::vector<int64_t> shape(static_cast<size_t>(x.dim() - channel_dim), 1);
   shape[0] = channels;
+  if (owned) return x.sub_(mean.view(shape)).div_(stddev.view(shape));
   return x.sub(mean.view(shape)).div_(stddev.view(shape));
 }
 
 Example<> NormalizeTransform::apply(Example<> example) const {
-  example.data = normalize(example.data, 0);
+  example.data = normalize(std::move(example.data), 0);
   return example;
 }
 
 Example<> NormalizeTransform::apply_batch(Example<> batch) const {
-  batch.data = normalize(batch.data, 1);
+  batch.data = normalize(std::move(batch.data), 1);
   return batch;
 }
 

@@ -39,7 +39,7 @@ class EMBER_API NormalizeTransform : public Transform {
   const std::vector<double>& stddev() const { return stddev_; }
 
  private:
-  Tensor normalize(const Tensor& data, int64_t channel_dim) const;
+  Tensor normalize(Tensor data, int64_t channel_dim) const;
 
   std::vector<double> mean_;
   std::vector<double> stddev_;
