@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 #include "ember/core/device.h"
 #include "ember/data/dataset.h"
@@ -106,6 +107,12 @@ class EMBER_API DataLoader {
  public:
   // Batches in sequential order, or shuffled every epoch with options.shuffle().
   explicit DataLoader(DatasetPtr dataset, DataLoaderOptions options = DataLoaderOptions());
+  // The same over a data set given by value: DataLoader(TensorDataset(x, y), 64).
+  template <typename D>
+  requires std::is_base_of_v<Dataset, std::decay_t<D>>
+  explicit DataLoader(D&& dataset, DataLoaderOptions options = DataLoaderOptions())
+      : DataLoader(DatasetPtr(std::make_shared<const std::decay_t<D>>(std::forward<D>(dataset))),
+                   std::move(options)) {}
   // Batches in the order of sampler (options.shuffle() is then ignored).
   DataLoader(DatasetPtr dataset, samplers::SamplerPtr sampler, DataLoaderOptions options);
   // Stops and joins the workers, also in the middle of an epoch.

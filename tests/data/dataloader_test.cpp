@@ -112,6 +112,14 @@ TEST(DataLoader, ShuffleReshufflesEachEpochAndIsReproducible) {
   for (int64_t i = 0; i < 40; ++i) EXPECT_EQ(seen[static_cast<size_t>(i)], i);
 }
 
+TEST(DataLoader, TakesADataSetByValue) {
+  DataLoader loader(data::TensorDataset(testing::range_tensor(5).to(kFloat32)), 2);
+  const auto batches = collect(loader);
+  ASSERT_EQ(batches.size(), 3u);
+  EXPECT_TRUE(testing::all_close(batches[1].data, {2, 3}, 0));
+  EXPECT_FALSE(batches[1].target.defined());
+}
+
 TEST(DataLoader, DropLastAndSize) {
   auto ds = std::make_shared<Numbers>(10);
   DataLoader keep(ds, DataLoaderOptions(3));

@@ -5,6 +5,8 @@
 // are small IDX files this test writes (any count, as libtorch's reader does not allow).
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "ember/data/libtorch_compat.h"
 #include "ember/ember.h"
 #include "tests/data/data_test_util.h"
@@ -15,8 +17,9 @@ namespace {
 class CustomDataset : public ember::data::datasets::Dataset<CustomDataset> {
  public:
   explicit CustomDataset(int64_t n) : n_(n) {}
+  CustomDataset(const CustomDataset& other) : n_(other.n_), calls_(other.calls_.load()) {}
   ember::data::Example<> get(size_t index) override {
-    ++calls_;  // non-const state, as libtorch allows
+    ++calls_;  // non-const state, as libtorch allows (atomic: workers call get() at once)
     return {ember::full({2}, static_cast<double>(index)),
             ember::scalar_tensor(static_cast<int64_t>(index % 2), ember::kInt64)};
   }
@@ -24,7 +27,7 @@ class CustomDataset : public ember::data::datasets::Dataset<CustomDataset> {
 
  private:
   int64_t n_;
-  int64_t calls_ = 0;
+  std::atomic<int64_t> calls_{0};
 };
 
 TEST(LibtorchCompat, MnistPipelinePortsUnchanged) {
