@@ -10,6 +10,7 @@
 #include "ember/core/generator.h"
 #include "ember/core/grad_mode.h"
 #include "ember/core/ops.h"
+#include "ember/core/safetensors.h"
 #include "ember/core/scalar.h"
 #include "ember/core/tensor.h"
 #include "ember/core/tensor_options.h"

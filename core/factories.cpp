@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "ember/core/check.h"
 #include "ember/core/device_hooks.h"
@@ -257,6 +258,8 @@ Tensor randperm(int64_t n, Generator* generator, const TensorOptions& options) {
 Tensor& Tensor::uniform_(double from, double to, Generator* generator) {
   check_floating(dtype(), "uniform_");
   EMBER_CHECK(from <= to, Value, "uniform_: expects from <= to, but got from={} > to={}", from, to);
+  EMBER_CHECK(std::isfinite(from) && std::isfinite(to), Value,
+              "uniform_: expects finite bounds, but got from={} and to={}", from, to);
   RandomArgs args;
   args.a = from;
   args.b = to;
@@ -286,6 +289,16 @@ Tensor& Tensor::random_(int64_t from, int64_t to, Generator* generator) {
   EMBER_CHECK(from < to, Value, "random_: expects from < to, but got from={} >= to={}", from, to);
   EMBER_CHECK(dtype() != kBool || (from >= 0 && to <= 2), Value,
               "random_: range [{}, {}) does not fit bool", from, to);
+  // Every value of [from, to) must fit the dtype (int64 values always fit int64, float32,
+  // float64 and bfloat16).
+  int64_t lowest = std::numeric_limits<int64_t>::min();
+  int64_t highest = std::numeric_limits<int64_t>::max();
+  if (dtype() == kUInt8) lowest = 0, highest = 255;
+  if (dtype() == kInt32) lowest = INT32_MIN, highest = INT32_MAX;
+  if (dtype() == kFloat16) lowest = -65504, highest = 65504;
+  EMBER_CHECK(from >= lowest && to - 1 <= highest, Value,
+              "random_: range [{}, {}) is out of bounds for dtype {} (values from {} to {})", from,
+              to, dtype_name(dtype()), lowest, highest);
   RandomArgs args;
   args.low = from;
   args.high = to;
