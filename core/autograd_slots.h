@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -20,6 +21,9 @@
 #include "ember/core/tensor.h"
 
 namespace ember {
+
+// Two results (values and indices); a name without a comma, for the macro list below.
+using TensorPair = std::tuple<Tensor, Tensor>;
 
 // clang-format off
 #define EMBER_FOREACH_AUTOGRAD_SLOT(X)                                                     \
@@ -62,6 +66,26 @@ namespace ember {
   X(unsqueeze, Tensor(const Tensor&, int64_t))                                             \
   X(clone, Tensor(const Tensor&))                                                          \
   X(to, Tensor(const Tensor&, Device, DType, bool, bool))                                  \
+  /* reductions */                                                                         \
+  X(sum, Tensor(const Tensor&, IntArrayRef, bool, std::optional<DType>))                   \
+  X(mean, Tensor(const Tensor&, IntArrayRef, bool, std::optional<DType>))                  \
+  X(prod, Tensor(const Tensor&, std::optional<int64_t>, bool, std::optional<DType>))       \
+  X(amax, Tensor(const Tensor&, IntArrayRef, bool))                                        \
+  X(amin, Tensor(const Tensor&, IntArrayRef, bool))                                        \
+  X(max_dim, TensorPair(const Tensor&, int64_t, bool))                     \
+  X(min_dim, TensorPair(const Tensor&, int64_t, bool))                     \
+  X(var, Tensor(const Tensor&, IntArrayRef, int64_t, bool))                                \
+  X(std, Tensor(const Tensor&, IntArrayRef, int64_t, bool))                                \
+  X(norm, Tensor(const Tensor&, const Scalar&, IntArrayRef, bool))                         \
+  X(logsumexp, Tensor(const Tensor&, IntArrayRef, bool))                                   \
+  X(cumsum, Tensor(const Tensor&, int64_t, std::optional<DType>))                          \
+  /* joining, indexing, sorting */                                                         \
+  X(cat, Tensor(TensorList, int64_t))                                                      \
+  X(index_select, Tensor(const Tensor&, int64_t, const Tensor&))                           \
+  X(gather, Tensor(const Tensor&, int64_t, const Tensor&))                                 \
+  X(scatter_add, Tensor(const Tensor&, int64_t, const Tensor&, const Tensor&))             \
+  X(sort, TensorPair(const Tensor&, int64_t, bool))                        \
+  X(topk, TensorPair(const Tensor&, int64_t, int64_t, bool, bool))         \
   /* in-place ops (Note [In-place ops and autograd]) */                                    \
   X(inplace, Tensor&(Tensor&, const std::function<Tensor(const Tensor&)>&, std::string_view))
 // clang-format on
