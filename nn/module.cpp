@@ -28,15 +28,19 @@ namespace {
 std::atomic<bool> g_check_unregistered{true};
 
 // One frame per module under construction by a holder or make_module: the modules created
-// while its constructor runs (the module itself included).
-thread_local std::vector<std::vector<Module*>> t_construction_frames;
+// while its constructor runs (the module itself included). Null while no module is being built,
+// so that modules destroyed after the thread's thread_local objects (static modules at exit)
+// touch nothing.
+using ConstructionFrames = std::vector<std::vector<Module*>>;
+thread_local ConstructionFrames* t_construction_frames = nullptr;
 
 void note_module_constructed(Module* module) {
-  if (!t_construction_frames.empty()) t_construction_frames.back().push_back(module);
+  if (t_construction_frames) t_construction_frames->back().push_back(module);
 }
 
 void note_module_destroyed(Module* module) {
-  for (auto& frame : t_construction_frames) {
+  if (!t_construction_frames) return;
+  for (auto& frame : *t_construction_frames) {
     auto it = std::find(frame.begin(), frame.end(), module);
     if (it != frame.end()) frame.erase(it);
   }
@@ -84,17 +88,28 @@ void throw_empty_holder() {
              "constructor");
 }
 
+namespace {
+void pop_frame() {
+  t_construction_frames->pop_back();
+  if (t_construction_frames->empty()) {
+    delete t_construction_frames;
+    t_construction_frames = nullptr;
+  }
+}
+}  // namespace
+
 ModuleConstructionScope::ModuleConstructionScope() {
-  t_construction_frames.emplace_back();
+  if (!t_construction_frames) t_construction_frames = new ConstructionFrames();
+  t_construction_frames->emplace_back();
 }
 
 ModuleConstructionScope::~ModuleConstructionScope() {
-  if (open_) t_construction_frames.pop_back();
+  if (open_) pop_frame();
 }
 
 void ModuleConstructionScope::finish(Module& root) {
-  std::vector<Module*> created = std::move(t_construction_frames.back());
-  t_construction_frames.pop_back();
+  std::vector<Module*> created = std::move(t_construction_frames->back());
+  pop_frame();
   open_ = false;
   // The root now counts as created in the enclosing constructor, if there is one.
   note_module_constructed(&root);
@@ -125,7 +140,7 @@ Module::Module(std::string name) : name_(std::move(name)) {
 }
 
 Module::~Module() {
-  if (!t_construction_frames.empty()) note_module_destroyed(this);
+  note_module_destroyed(this);
   for (auto& child : children_) {
     if (child.value()) --child.value()->registration_count_;
   }
