@@ -13,6 +13,19 @@ namespace ember::autograd {
 
 namespace {
 
+// A zero-dim view of element `linear` (row-major) of t, whatever t's strides.
+Tensor element_view(const Tensor& t, int64_t linear) {
+  Tensor e = t;
+  int64_t rem = linear;
+  std::vector<int64_t> idx(static_cast<size_t>(t.dim()));
+  for (int64_t d = t.dim() - 1; d >= 0; --d) {
+    idx[static_cast<size_t>(d)] = rem % t.size(d);
+    rem /= t.size(d);
+  }
+  for (int64_t i : idx) e = e.select(0, i);
+  return e;
+}
+
 // The output of fn as a flat float64 vector (computed without recording).
 std::vector<double> evaluate(const TensorFunction& fn, const std::vector<Tensor>& inputs) {
   NoGradGuard no_grad;
@@ -35,6 +48,11 @@ GradcheckResult gradcheck(const TensorFunction& fn, const std::vector<Tensor>& i
   std::vector<Tensor> diff_tensors;
   for (size_t k : diff_inputs) diff_tensors.push_back(inputs[k]);
   for (int64_t o = 0; o < n_out; ++o) {
+    if (!out.requires_grad()) {  // the output does not depend on the inputs: a zero Jacobian
+      for (size_t k = 0; k < diff_tensors.size(); ++k)
+        analytical[k].push_back(std::vector<double>(diff_tensors[k].numel(), 0.0));
+      continue;
+    }
     Tensor seed = zeros(out.sizes(), out.options());
     seed.view({-1}).select(0, o).fill_(1);
     std::vector<Tensor> g = grad({out}, diff_tensors, {seed}, /*retain_graph=*/true,
@@ -47,14 +65,15 @@ GradcheckResult gradcheck(const TensorFunction& fn, const std::vector<Tensor>& i
   // Numerical Jacobian, one column (input element) at a time, by central differences.
   for (size_t k = 0; k < diff_inputs.size(); ++k) {
     Tensor x = inputs[diff_inputs[k]];
-    Tensor flat = x.detach().view({-1});
+    const Tensor data = x.detach();
     for (int64_t e = 0; e < x.numel(); ++e) {
-      const double orig = flat.select(0, e).item<double>();
-      flat.select(0, e).fill_(orig + eps);
+      Tensor element = element_view(data, e);
+      const double orig = element.item<double>();
+      element.fill_(orig + eps);
       const std::vector<double> plus = evaluate(fn, inputs);
-      flat.select(0, e).fill_(orig - eps);
+      element.fill_(orig - eps);
       const std::vector<double> minus = evaluate(fn, inputs);
-      flat.select(0, e).fill_(orig);
+      element.fill_(orig);
       for (int64_t o = 0; o < n_out; ++o) {
         const double num = (plus[o] - minus[o]) / (2 * eps);
         const double ana = analytical[k][o][static_cast<size_t>(e)];

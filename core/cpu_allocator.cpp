@@ -1,7 +1,8 @@
 // The CPU allocator: 64-byte aligned memory, with large blocks kept in a size-class cache so that
 // a fresh large output reuses pages that are already mapped instead of page-faulting on every
-// first touch (the cost that dominates PyTorch's `x + y` on 16M elements). Small blocks go
-// straight to malloc, whose own arenas already reuse them.
+// first touch (the cost that dominates PyTorch's `x + y` on 16M elements), and small blocks kept
+// in per-thread free lists so that the many tiny tensors of overhead-bound code (scalars, small
+// MLPs at batch 1) skip posix_memalign's slow path.
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -15,6 +16,43 @@ namespace {
 constexpr size_t kAlignment = 64;
 constexpr size_t kCacheThreshold = 256 * 1024;       // cache blocks of at least this
 constexpr size_t kMaxCachedBytes = size_t{2} << 30;  // keep at most 2 GiB cached
+constexpr size_t kSmallLimit = 4096;                 // small blocks: up to 4 KiB
+constexpr size_t kSmallClasses = kSmallLimit / kAlignment;  // one class per 64 bytes
+constexpr size_t kSmallPerClass = 64;                // blocks kept per class and thread
+
+// Per-thread free lists of small blocks. A block freed by another thread than the one that made
+// it simply joins that thread's lists; all blocks of a class are interchangeable.
+class SmallBlockCache {
+ public:
+  ~SmallBlockCache() {
+    for (auto& list : lists_)
+      for (size_t i = 0; i < list.count; ++i) std::free(list.blocks[i]);
+  }
+  void* take(size_t cls) {
+    List& l = lists_[cls];
+    return l.count ? l.blocks[--l.count] : nullptr;
+  }
+  bool give(size_t cls, void* p) {
+    List& l = lists_[cls];
+    if (l.count == kSmallPerClass) return false;
+    l.blocks[l.count++] = p;
+    return true;
+  }
+
+ private:
+  struct List {
+    void* blocks[kSmallPerClass];
+    size_t count = 0;
+  };
+  List lists_[kSmallClasses];
+};
+
+SmallBlockCache& small_cache() {
+  thread_local SmallBlockCache cache;
+  return cache;
+}
+
+size_t small_class(size_t nbytes) { return (nbytes - 1) / kAlignment; }
 
 // Rounds up to one of four classes per power of two (at most 25% waste).
 size_t size_class(size_t n) {
@@ -31,6 +69,11 @@ class CpuCachingAllocator final : public Allocator {
  public:
   void* allocate(size_t nbytes, Device) override {
     if (nbytes == 0) return nullptr;
+    if (nbytes <= kSmallLimit) {
+      const size_t cls = small_class(nbytes);
+      if (void* p = small_cache().take(cls)) return p;
+      return raw_allocate((cls + 1) * kAlignment, nbytes);
+    }
     if (nbytes < kCacheThreshold) return raw_allocate(nbytes, nbytes);
     size_t cls = size_class(nbytes);
     {
@@ -52,6 +95,10 @@ class CpuCachingAllocator final : public Allocator {
 
   void deallocate(void* ptr, size_t nbytes, Device) override {
     if (ptr == nullptr) return;
+    if (nbytes <= kSmallLimit) {
+      if (!small_cache().give(small_class(nbytes), ptr)) std::free(ptr);
+      return;
+    }
     if (nbytes < kCacheThreshold) {
       std::free(ptr);
       return;

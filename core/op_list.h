@@ -36,5 +36,24 @@
   /* joining, indexing, sorting, scans */                                                  \
   X(cat, CatKernel) X(index_select, IndexSelectKernel) X(gather, IndexSelectKernel)        \
   X(scatter_add, ScatterKernel) X(nonzero, NonzeroKernel) X(sort, SortKernel)              \
-  X(topk, TopkKernel) X(cumsum, ScanKernel)
+  X(topk, TopkKernel) X(cumsum, ScanKernel)                                                \
+  /* fused optimizer updates over lists of tensors (optim/fused_step.cpp) */                \
+  X(sgd_step, SgdStepKernel) X(adam_step, AdamStepKernel)                                  \
+  X(rmsprop_step, RmspropStepKernel) X(adagrad_step, AdagradStepKernel)                    \
+  X(adadelta_step, AdadeltaStepKernel)                                                     \
+  /* neural-network kernels (core/nn_ops.h): forward and backward */                       \
+  X(gemm, GemmKernel) X(conv2d, Conv2dKernel) X(conv2d_backward, Conv2dBackwardKernel)     \
+  X(max_pool2d, MaxPool2dKernel) X(max_pool2d_backward, MaxPool2dBackwardKernel)           \
+  X(avg_pool2d, AvgPool2dKernel) X(avg_pool2d_backward, AvgPool2dBackwardKernel)           \
+  X(adaptive_avg_pool2d, AdaptivePool2dKernel)                                             \
+  X(adaptive_avg_pool2d_backward, AdaptivePool2dKernel)                                    \
+  X(batch_norm, BatchNormKernel) X(batch_norm_backward, BatchNormBackwardKernel)           \
+  X(layer_norm, LayerNormKernel) X(layer_norm_backward, LayerNormBackwardKernel)           \
+  X(softmax, SoftmaxKernel) X(log_softmax, SoftmaxKernel)                                  \
+  X(softmax_backward, SoftmaxBackwardKernel)                                               \
+  X(log_softmax_backward, SoftmaxBackwardKernel)                                           \
+  X(cross_entropy, CrossEntropyKernel)                                                     \
+  X(cross_entropy_backward, CrossEntropyBackwardKernel)                                    \
+  X(nll_loss, NllLossKernel) X(nll_loss_backward, NllLossBackwardKernel)                   \
+  X(embedding, EmbeddingKernel) X(embedding_backward, EmbeddingBackwardKernel)
 // clang-format on

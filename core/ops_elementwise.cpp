@@ -232,6 +232,7 @@ bool equal(const Tensor& self, const Tensor& other) {
 // ---- unary ----
 #define EMBER_DEFINE_UNARY(name, spec_fn)                                    \
   Tensor name(const Tensor& self) {                                          \
+    EMBER_AUTOGRAD(name, self);                                              \
     return run_elementwise(OpId::name, spec_fn(#name), undefined(), {self}); \
   }
 EMBER_DEFINE_UNARY(neg, spec_arith_no_bool)
@@ -427,10 +428,11 @@ Tensor& Tensor::pow_(const Scalar& exponent) {
   run_elementwise(OpId::pow, spec_arith("pow_"), *this, {*this, exponent});
   return *this;
 }
-#define EMBER_DEFINE_UNARY_INPLACE(name, spec_fn)                    \
-  Tensor& Tensor::name##_() {                                        \
-    run_elementwise(OpId::name, spec_fn(#name "_"), *this, {*this}); \
-    return *this;                                                    \
+#define EMBER_DEFINE_UNARY_INPLACE(name, spec_fn)                                             \
+  Tensor& Tensor::name##_() {                                                                 \
+    EMBER_AUTOGRAD_INPLACE(*this, #name "_", [](const Tensor& s) { return ember::name(s); }); \
+    run_elementwise(OpId::name, spec_fn(#name "_"), *this, {*this});                          \
+    return *this;                                                                             \
   }
 EMBER_DEFINE_UNARY_INPLACE(neg, spec_arith_no_bool)
 EMBER_DEFINE_UNARY_INPLACE(abs, spec_arith_no_bool)

@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "ember/core/autograd_slots.h"
 #include "ember/core/check.h"
 #include "ember/core/dispatch.h"
 #include "ember/core/elementwise.h"
@@ -56,6 +57,7 @@ bool is_legacy_empty(const Tensor& t) {
 
 // ---- joining ----
 Tensor cat(TensorList tensors, int64_t dim) {
+  EMBER_AUTOGRAD(cat, tensors, dim);
   EMBER_CHECK(!tensors.empty(), Value, "cat: expected a non-empty list of tensors");
   check_defined(tensors[0], "cat", "tensor 0");
   const Device device = tensors[0].device();
@@ -135,6 +137,7 @@ Tensor stack(TensorList tensors, int64_t dim) {
 
 // ---- indexing ----
 Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
+  EMBER_AUTOGRAD(index_select, self, dim, index);
   check_defined(self, "index_select", "self");
   check_defined(index, "index_select", "index");
   check_same_device(self, "self", index, "index", "index_select");
@@ -179,6 +182,7 @@ void check_index_fits(const Tensor& self, const Tensor& index, int64_t dim, std:
 }  // namespace
 
 Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
+  EMBER_AUTOGRAD(gather, self, dim, index);
   check_defined(self, "gather", "self");
   check_defined(index, "gather", "index");
   check_same_device(self, "self", index, "index", "gather");
@@ -222,6 +226,7 @@ Tensor check_scatter_add(const Tensor& self, int64_t dim, const Tensor& index, c
 }  // namespace
 
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  EMBER_AUTOGRAD(scatter_add, self, dim, index, src);
   check_defined(self, "scatter_add", "self");
   const int64_t d = wrap_dim(dim, self.dim(), "scatter_add");
   const Tensor idx = check_scatter_add(self, d, index, src, "scatter_add");
@@ -234,6 +239,9 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
 }
 
 Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) {
+  EMBER_AUTOGRAD_INPLACE(
+      *this, "scatter_add_",
+      [&](const Tensor& s) { return ember::scatter_add(s, dim, index, src); }, src);
   check_defined(*this, "scatter_add_", "self");
   const int64_t d = wrap_dim(dim, this->dim(), "scatter_add_");
   const Tensor idx = check_scatter_add(*this, d, index, src, "scatter_add_");

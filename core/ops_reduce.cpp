@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "ember/core/autograd_slots.h"
 #include "ember/core/check.h"
 #include "ember/core/dispatch.h"
 #include "ember/core/elementwise.h"
@@ -215,9 +216,11 @@ Tensor all_any(const Tensor& self, uint64_t mask, bool keepdim, OpId op) {
 
 // ---- sum, mean, prod ----
 Tensor sum(const Tensor& self, std::optional<DType> dtype) {
+  EMBER_AUTOGRAD(sum, self, IntArrayRef(), false, dtype);
   return sum_impl(self, {}, /*keepdim=*/false, dtype, "sum");
 }
 Tensor sum(const Tensor& self, IntArrayRef dims, bool keepdim, std::optional<DType> dtype) {
+  EMBER_AUTOGRAD(sum, self, dims, keepdim, dtype);
   return sum_impl(self, dims, keepdim, dtype, "sum");
 }
 
@@ -250,38 +253,48 @@ Tensor& sum_out(Tensor& out, const Tensor& self, IntArrayRef dims, bool keepdim)
 }
 
 Tensor mean(const Tensor& self, std::optional<DType> dtype) {
+  EMBER_AUTOGRAD(mean, self, IntArrayRef(), false, dtype);
   return mean_impl(self, {}, /*keepdim=*/false, dtype);
 }
 Tensor mean(const Tensor& self, IntArrayRef dims, bool keepdim, std::optional<DType> dtype) {
+  EMBER_AUTOGRAD(mean, self, dims, keepdim, dtype);
   return mean_impl(self, dims, keepdim, dtype);
 }
 
 Tensor prod(const Tensor& self, std::optional<DType> dtype) {
+  EMBER_AUTOGRAD(prod, self, std::optional<int64_t>(), false, dtype);
   check_defined(self, "prod");
   return prod_impl(self, dims_mask({}, self.dim(), "prod"), /*keepdim=*/false, dtype);
 }
 Tensor prod(const Tensor& self, int64_t dim, bool keepdim, std::optional<DType> dtype) {
+  EMBER_AUTOGRAD(prod, self, std::optional<int64_t>(dim), keepdim, dtype);
   check_defined(self, "prod");
   return prod_impl(self, single_dim_mask(self, dim, "prod"), keepdim, dtype);
 }
 
 // ---- max, min and their indices ----
 Tensor max(const Tensor& self) {
+  EMBER_AUTOGRAD(amax, self, IntArrayRef(), false);
   return max_min_all(self, OpId::amax, "max");
 }
 Tensor min(const Tensor& self) {
+  EMBER_AUTOGRAD(amin, self, IntArrayRef(), false);
   return max_min_all(self, OpId::amin, "min");
 }
 std::tuple<Tensor, Tensor> max(const Tensor& self, int64_t dim, bool keepdim) {
+  EMBER_AUTOGRAD(max_dim, self, dim, keepdim);
   return max_min_dim(self, dim, keepdim, OpId::max, "max");
 }
 std::tuple<Tensor, Tensor> min(const Tensor& self, int64_t dim, bool keepdim) {
+  EMBER_AUTOGRAD(min_dim, self, dim, keepdim);
   return max_min_dim(self, dim, keepdim, OpId::min, "min");
 }
 Tensor amax(const Tensor& self, IntArrayRef dims, bool keepdim) {
+  EMBER_AUTOGRAD(amax, self, dims, keepdim);
   return amax_amin(self, dims, keepdim, OpId::amax, "amax");
 }
 Tensor amin(const Tensor& self, IntArrayRef dims, bool keepdim) {
+  EMBER_AUTOGRAD(amin, self, dims, keepdim);
   return amax_amin(self, dims, keepdim, OpId::amin, "amin");
 }
 Tensor argmax(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
@@ -293,16 +306,19 @@ Tensor argmin(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
 
 // ---- statistics ----
 Tensor var(const Tensor& self, IntArrayRef dims, int64_t correction, bool keepdim) {
+  EMBER_AUTOGRAD(var, self, dims, correction, keepdim);
   const Tensor v = var_impl(self, dims, correction, keepdim, "var");
   return to_dtype(v, self.dtype());
 }
 Tensor std(const Tensor& self, IntArrayRef dims, int64_t correction, bool keepdim) {
+  EMBER_AUTOGRAD(std, self, dims, correction, keepdim);
   Tensor v = var_impl(self, dims, correction, keepdim, "std");
   v.sqrt_();
   return to_dtype(v, self.dtype());
 }
 
 Tensor norm(const Tensor& self, const Scalar& p, IntArrayRef dims, bool keepdim) {
+  EMBER_AUTOGRAD(norm, self, p, dims, keepdim);
   check_defined(self, "norm");
   check_floating(self, "norm");
   const double order = p.to_double();
@@ -335,6 +351,7 @@ Tensor norm(const Tensor& self, const Scalar& p, IntArrayRef dims, bool keepdim)
 // log(sum(exp(x - m))) + m with m the max over the reduced dims (0 where it is infinite, so rows
 // of -inf give -inf and rows holding +inf give +inf rather than NaN).
 Tensor logsumexp(const Tensor& self, IntArrayRef dims, bool keepdim) {
+  EMBER_AUTOGRAD(logsumexp, self, dims, keepdim);
   check_defined(self, "logsumexp");
   // Integers and bool compute in the default float dtype, like PyTorch.
   const DType result_dtype = self.is_floating_point() ? self.dtype() : default_float_dtype();

@@ -1,6 +1,7 @@
 // The sorting ops and scans (sort, argsort, topk, cumsum): their device-neutral front halves
 // (Note [Meta, then impl]). Each checks its dim and arguments with PyTorch's rules, decides the
 // result dtypes, allocates the outputs and runs the kernel registered for the device.
+#include "ember/core/autograd_slots.h"
 #include "ember/core/check.h"
 #include "ember/core/dispatch.h"
 #include "ember/core/elementwise.h"
@@ -26,6 +27,7 @@ Tensor at_least_1d(const Tensor& t) {
 }  // namespace
 
 std::tuple<Tensor, Tensor> sort(const Tensor& self, int64_t dim, bool descending) {
+  EMBER_AUTOGRAD(sort, self, dim, descending);
   check_defined(self, "sort");
   const int64_t d = wrap_dim(dim, self.dim(), "sort");
   Tensor values = empty_tensor(self.sizes(), self.dtype(), self.device());
@@ -43,6 +45,7 @@ Tensor argsort(const Tensor& self, int64_t dim, bool descending) {
 
 std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim, bool largest,
                                 bool sorted) {
+  EMBER_AUTOGRAD(topk, self, k, dim, largest, sorted);
   check_defined(self, "topk");
   const int64_t d = wrap_dim(dim, self.dim(), "topk");
   const int64_t size = self.dim() > 0 ? self.size(d) : 1;
@@ -63,6 +66,7 @@ std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim, bool
 }
 
 Tensor cumsum(const Tensor& self, int64_t dim, std::optional<DType> dtype) {
+  EMBER_AUTOGRAD(cumsum, self, dim, dtype);
   check_defined(self, "cumsum");
   const int64_t d = wrap_dim(dim, self.dim(), "cumsum");
   // Integer and bool inputs accumulate to int64 unless a dtype is given (like PyTorch).

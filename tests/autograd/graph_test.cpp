@@ -46,7 +46,8 @@ TEST(AutogradGraph, RetainGraphAndFreedGraphError) {
   y.backward(Tensor(), /*retain_graph=*/true);
   y.backward();
   EXPECT_EQ(values(x.grad()), (std::vector<double>{4, 8}));
-  EXPECT_TRUE(throws_with<AutogradError>([&] { y.backward(); }, {"MulBackward", "second time", "retain_graph"}));
+  EXPECT_TRUE(throws_with<AutogradError>([&] { y.backward(); },
+                                         {"MulBackward", "second time", "retain_graph"}));
 }
 
 TEST(AutogradGraph, NonScalarBackwardNeedsAGradient) {
@@ -78,7 +79,8 @@ TEST(AutogradGraph, NoGradAndDetach) {
   z.backward();
   EXPECT_EQ(values(x.grad()), (std::vector<double>{1, 2}));
   Tensor plain = ones({2});
-  EXPECT_TRUE(throws_with<AutogradError>([&] { (plain * 2).sum().backward(); }, {"does not require grad"}));
+  EXPECT_TRUE(
+      throws_with<AutogradError>([&] { (plain * 2).sum().backward(); }, {"does not require grad"}));
 }
 
 TEST(AutogradGraph, HooksSeeAndReplaceGradients) {
@@ -91,7 +93,8 @@ TEST(AutogradGraph, HooksSeeAndReplaceGradients) {
   });
   x.register_hook([](const Tensor& g) { return g + 1; });
   int post = 0;
-  x.register_post_accumulate_grad_hook([&](const Tensor& t) { post += static_cast<int>(t.numel()); });
+  x.register_post_accumulate_grad_hook(
+      [&](const Tensor& t) { post += static_cast<int>(t.numel()); });
   y.sum().backward();
   EXPECT_EQ(seen, (std::vector<double>{1, 1}));
   EXPECT_EQ(values(x.grad()), (std::vector<double>{21, 21}));
@@ -114,8 +117,9 @@ TEST(AutogradGraph, VersionCounterCatchesInPlaceChangeOfSavedTensor) {
   Tensor b = a.detach();
   Tensor y = x * b;  // MulBackward saves b
   b.add_(1);
-  EXPECT_TRUE(throws_with<AutogradError>([&] { y.sum().backward(); },
-                                         {"MulBackward", "modified by an in-place operation", "version"}));
+  EXPECT_TRUE(
+      throws_with<AutogradError>([&] { y.sum().backward(); },
+                                 {"MulBackward", "modified by an in-place operation", "version"}));
 }
 
 TEST(AutogradGraph, InPlaceOnLeafIsRefusedAndOnNonLeafIsRecorded) {
@@ -200,7 +204,7 @@ TEST(AutogradGraph, CustomFunction) {
 }
 
 TEST(AutogradGraph, BroadcastingSumsGradientsBack) {
-  Tensor a = leaf({1, 2, 3});                                   // [3]
+  Tensor a = leaf({1, 2, 3});                                                              // [3]
   Tensor b = tensor({{1.0}, {2.0}}, TensorOptions().dtype(kFloat64).requires_grad(true));  // [2, 1]
   (a * b).sum().backward();
   EXPECT_EQ(values(a.grad()), (std::vector<double>{3, 3, 3}));
