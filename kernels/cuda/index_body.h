@@ -32,6 +32,19 @@ struct DimArray {
   int64_t v[kMaxIndexDims];
 };
 
+// a.v[i] for an index known only at run time, read as a select over constant indices (a kernel
+// parameter array indexed at run time could be copied to local memory).
+EMBER_HOST_DEVICE inline int64_t dim_at(const DimArray& a, int i) {
+  int64_t value = 0;
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int d = 0; d < kMaxIndexDims; ++d) {
+    if (d == i) value = a.v[d];
+  }
+  return value;
+}
+
 // Lowers *slot to position (an atomic minimum on the GPU).
 EMBER_HOST_DEVICE inline void record_bad_index(unsigned long long* slot, int64_t position) {
 #if defined(__CUDA_ARCH__)
@@ -134,7 +147,7 @@ struct IndexSelectBody {
       src = (o * dim_size + v) * inner + k;
     } else {
       // self's offset of (o, v, k): o over dims [0, dim), k over dims (dim, ndim).
-      src = v * strides.v[dim];
+      src = v * dim_at(strides, dim);
       int64_t rem_k = k, rem_o = o;
 #if defined(__CUDA_ARCH__)
 #pragma unroll
@@ -195,7 +208,7 @@ struct GatherBody {
       return;
     }
     // s_off holds j * stride along dim; self is read at position v instead.
-    out[o_off] = self[s_off + (v - j) * self_strides.v[dim]];
+    out[o_off] = self[s_off + (v - j) * dim_at(self_strides, dim)];
   }
 };
 
@@ -227,7 +240,7 @@ struct ScatterKeysBody {
     const int64_t v = index[i_off];
     Key key = 0;
     if (index_math::index_in_bounds(v, dim_size)) {
-      key = static_cast<Key>(o_off + (v - j) * out_strides.v[dim]);
+      key = static_cast<Key>(o_off + (v - j) * dim_at(out_strides, dim));
     } else {
       record_bad_index(bad, p);
     }

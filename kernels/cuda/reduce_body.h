@@ -128,6 +128,24 @@ inline ReducePlan make_reduce_plan(const ReduceIter& it, int in_size,
   return p;
 }
 
+// The input and output offsets of output o (ReduceIter::in_offset_of_out, unrolled to the fixed
+// bound so that the iterator, a kernel parameter, is read at constant indices).
+EMBER_HOST_DEVICE inline int64_t output_offsets(const ReduceIter& it, int64_t o, int64_t* off_out) {
+  int64_t off_in = 0, off = 0;
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int d = 0; d < kMaxIterDims; ++d) {
+    if (d == it.out_ndim) break;
+    const int64_t idx = o % it.out_shape[d];
+    o /= it.out_shape[d];
+    off_in += idx * it.out_strides_in[d];
+    off += idx * it.out_strides_out[d];
+  }
+  *off_out = off;
+  return off_in;
+}
+
 // Folds reduced indices r = first, first + step, ... (< end) at input offsets from `base`: the
 // reduced dims are walked by a cursor that divides only when it carries into an outer dim.
 template <typename In, typename Op>
@@ -226,7 +244,7 @@ struct ReduceBody {
   // Lane l's fold of group g of output o.
   EMBER_HOST_DEVICE Acc thread_partial(int64_t o, int64_t g, int l) const {
     int64_t off_out;
-    const In* base = static_cast<const In*>(it.in) + it.in_offset_of_out(o, &off_out);
+    const In* base = static_cast<const In*>(it.in) + output_offsets(it, o, &off_out);
     const int64_t a = g * plan.group_size;
     const int64_t b = a + plan.group_size < it.red_numel ? a + plan.group_size : it.red_numel;
     Acc acc = op.identity();
@@ -250,7 +268,7 @@ struct ReduceBody {
       return;
     }
     int64_t off_out;
-    it.in_offset_of_out(o, &off_out);
+    output_offsets(it, o, &off_out);
     store_reduced<Out>(op, it.out, it.out_index, off_out, acc);
   }
 
@@ -313,7 +331,7 @@ struct ReduceFinalBody {
   }
   EMBER_HOST_DEVICE void finish(int64_t o, Acc acc) const {
     int64_t off_out;
-    it.in_offset_of_out(o, &off_out);
+    output_offsets(it, o, &off_out);
     store_reduced<Out>(op, it.out, it.out_index, off_out, acc);
   }
 };

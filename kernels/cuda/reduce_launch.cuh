@@ -75,32 +75,38 @@ __global__ void __launch_bounds__(kReduceThreads)
 
 inline constexpr int64_t kMaxReduceGridY = 65535;
 
-// Blocks of `kernel` (at `threads` threads) that the device holds at once: its occupancy per SM,
-// found once per kernel, times the SM count.
+// Blocks of `threads` threads of `kernel` that the device holds at once: the kernel's occupancy
+// per SM at kReduceThreads (found once per kernel), scaled to smaller blocks and capped at the 32
+// blocks an SM holds, times the SM count.
 template <typename Kernel>
 int64_t resident_blocks(Kernel kernel, int threads, int device) {
   static const int per_sm = [&] {
     int blocks = 0;
-    EMBER_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, 0));
+    EMBER_CUDA_CHECK(
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, kReduceThreads, 0));
     return blocks > 0 ? blocks : 1;
   }();
   int sms = 0;
   EMBER_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-  return static_cast<int64_t>(per_sm) * std::max(sms, 1);
+  const int64_t scaled = std::min<int64_t>(32, per_sm * (kReduceThreads / std::max(threads, 1)));
+  return scaled * std::max(sms, 1);
 }
 
 // Runs Op over the iterator: In is the input's storage type, Out the output's. Asynchronous on
 // Ember's stream of the output's device; partial results live in a scratch tensor from the
 // caching allocator, reused by later work on that stream only once these kernels are done.
+// (limits: the defaults; bench/cuda_reduce_lab.cu tries others.)
 template <typename In, typename Out, typename Op>
-void launch_reduce(const ReduceIter& it, const Op& op, const char* name) {
+void launch_reduce(const ReduceIter& it, const Op& op, const char* name,
+                   const ReduceLimits& limits = {}) {
   using Acc = typename Op::acc_t;
   if (it.out_numel == 0) return;
   const int device = device_of_pointer(it.out != nullptr ? it.out : it.out_index);
   DeviceGuard guard(device);
   cudaStream_t stream = current_stream(device);
 
-  ReduceBody<In, Out, Op> body{it, op, make_reduce_plan(it, static_cast<int>(sizeof(In))), nullptr};
+  ReduceBody<In, Out, Op> body{it, op, make_reduce_plan(it, static_cast<int>(sizeof(In)), limits),
+                               nullptr};
   Tensor partials;
   if (body.plan.groups > 1) {
     const int64_t bytes = it.out_numel * body.plan.groups * static_cast<int64_t>(sizeof(Acc));
@@ -109,7 +115,7 @@ void launch_reduce(const ReduceIter& it, const Op& op, const char* name) {
   }
   // A grid of the blocks the device holds at once, striding over (block of outputs, group).
   const auto kernel = reduce_groups_kernel<ReduceBody<In, Out, Op>>;
-  const int64_t resident = resident_blocks(kernel, kReduceThreads, device);
+  const int64_t resident = resident_blocks(kernel, body.plan.threads(), device);
   const int64_t grid_x = std::min(body.plan.out_blocks, resident);
   const int64_t grid_y =
       std::min({body.plan.groups, std::max<int64_t>(1, resident / grid_x), kMaxReduceGridY});

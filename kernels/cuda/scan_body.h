@@ -47,7 +47,7 @@ struct ScanRows {
 
 // Whether the one-thread-per-row path suits these rows (Note [CUDA cumsum]).
 inline bool scan_by_row_threads(const ScanRows& s) {
-  const bool neighbours_adjacent = s.rows.self_strides.v[s.rows.dim] != 1;
+  const bool neighbours_adjacent = dim_at(s.rows.self_strides, s.rows.dim) != 1;
   return s.rows.n <= 32 || (neighbours_adjacent && s.rows.rows >= 4096);
 }
 
@@ -62,7 +62,8 @@ struct ScanRowBody {
   EMBER_HOST_DEVICE void operator()(int64_t r) const {
     const T* src = in + row_element_offset(s.rows, s.rows.self_strides, r, 0);
     T* dst = out + row_element_offset(s.rows, s.out_strides, r, 0);
-    const int64_t si = s.rows.self_strides.v[s.rows.dim], so = s.out_strides.v[s.rows.dim];
+    const int64_t si = dim_at(s.rows.self_strides, s.rows.dim);
+    const int64_t so = dim_at(s.out_strides, s.rows.dim);
     ScanAcc<T> acc(0);
     for (int64_t j = 0; j < s.rows.n; ++j) {
       acc += static_cast<ScanAcc<T>>(src[j * si]);

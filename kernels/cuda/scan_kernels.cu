@@ -37,7 +37,7 @@ __global__ void __launch_bounds__(kScanThreads)
   using BlockReduce = cub::BlockReduce<Acc, kScanThreads>;
   __shared__ typename BlockReduce::TempStorage temp;
   const int64_t blocks = s.rows.rows * chunks;
-  const int64_t step = s.rows.self_strides.v[s.rows.dim];
+  const int64_t step = dim_at(s.rows.self_strides, s.rows.dim);
   for (int64_t bx = blockIdx.x; bx < blocks; bx += gridDim.x) {
     const int64_t r = bx / chunks, c = bx % chunks;
     const T* row = in + row_element_offset(s.rows, s.rows.self_strides, r, 0);
@@ -61,7 +61,8 @@ __global__ void __launch_bounds__(kScanThreads)
   using BlockScan = cub::BlockScan<Acc, kScanThreads>;
   __shared__ typename BlockScan::TempStorage temp;
   const int64_t blocks = s.rows.rows * chunks;
-  const int64_t si = s.rows.self_strides.v[s.rows.dim], so = s.out_strides.v[s.rows.dim];
+  const int64_t si = dim_at(s.rows.self_strides, s.rows.dim);
+  const int64_t so = dim_at(s.out_strides, s.rows.dim);
   for (int64_t bx = blockIdx.x; bx < blocks; bx += gridDim.x) {
     const int64_t r = bx / chunks, c = bx % chunks;
     const T* src = in + row_element_offset(s.rows, s.rows.self_strides, r, 0);

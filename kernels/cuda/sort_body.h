@@ -84,7 +84,7 @@ struct SortRows {
 // Element offset of (row r, position j) for strides `strides`.
 EMBER_HOST_DEVICE inline int64_t row_element_offset(const SortRows& rows, const DimArray& strides,
                                                     int64_t r, int64_t j) {
-  int64_t off = j * strides.v[rows.dim];
+  int64_t off = j * dim_at(strides, rows.dim);
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
