@@ -135,7 +135,7 @@ void topk_kernel(const Tensor& values, const Tensor& indices, const Tensor& self
     using T = typename decltype(tag)::type;
     Tensor scratch;
     const int32_t* order = sorted_positions<T>(self, rows, largest, device, &scratch, "topk");
-    if (sorted || k == rows.n) {
+    if (sorted) {
       write_sorted<T>(values, indices, self, rows, order, rows.n, k, device, "topk");
       return;
     }

@@ -177,11 +177,12 @@ TEST(SortBody, SortAndTopkMatchCpuExactly) {
             EXPECT_TRUE(same_bytes(v, ev));
             EXPECT_TRUE(identical(i, ei));
             for (bool sorted : {true, false}) {
-              const int64_t k = n / 3 + 1;
-              const auto [tv, ti] = emulate_sort<T>(self, dim, descending, k, sorted);
-              const auto [etv, eti] = topk(self, k, dim, descending, sorted);
-              EXPECT_TRUE(same_bytes(tv, etv)) << "topk sorted " << sorted;
-              EXPECT_TRUE(identical(ti, eti)) << "topk sorted " << sorted;
+              for (int64_t k : {n / 3 + 1, n}) {
+                const auto [tv, ti] = emulate_sort<T>(self, dim, descending, k, sorted);
+                const auto [etv, eti] = topk(self, k, dim, descending, sorted);
+                EXPECT_TRUE(same_bytes(tv, etv)) << "topk k " << k << " sorted " << sorted;
+                EXPECT_TRUE(identical(ti, eti)) << "topk k " << k << " sorted " << sorted;
+              }
             }
           });
         }
