@@ -2,7 +2,7 @@
 // large, transposed, sliced, misaligned and broadcast inputs, number operands, every dtype of the
 // op's kernels (exact for integer and bool results, tolerance by dtype otherwise); in-place and
 // _out forms with strided outputs. And the check that every CUDA row of the dispatcher has a
-// parity test here (or, for copy, in cuda_copy_test.cpp).
+// parity test here or in another parity test file (each registers the rows it exercises).
 #include <gtest/gtest.h>
 
 #include <set>
@@ -209,6 +209,45 @@ const std::vector<ParityCase>& parity_cases() {
        .run = [](const std::vector<Tensor>& in) { return masked_fill(in[1], in[0], 1); },
        .with_number = nullptr,
        .first_is_condition = true},
+      {.name = "threshold_backward",
+       .op = "threshold_backward",
+       .arity = 2,
+       .dtypes = kFloating,
+       .run = [](const std::vector<Tensor>& in) { return threshold_backward(in[0], in[1], 0.25); }},
+      {.name = "leaky_relu_backward",
+       .op = "leaky_relu_backward",
+       .arity = 2,
+       .dtypes = kFloating,
+       .run =
+           [](const std::vector<Tensor>& in) { return leaky_relu_backward(in[0], in[1], 0.125); }},
+      {.name = "gelu_backward",
+       .op = "gelu_backward",
+       .arity = 2,
+       .dtypes = kFloating,
+       .lo = -3,
+       .hi = 3,
+       .run = [](const std::vector<Tensor>& in) { return gelu_backward(in[0], in[1]); }},
+      {.name = "gelu_backward_tanh",
+       .op = "gelu_backward",
+       .arity = 2,
+       .dtypes = kFloating,
+       .lo = -3,
+       .hi = 3,
+       .run = [](const std::vector<Tensor>& in) { return gelu_backward(in[0], in[1], "tanh"); }},
+      {.name = "sigmoid_backward",
+       .op = "sigmoid_backward",
+       .arity = 2,
+       .dtypes = kFloating,
+       .lo = 0,
+       .hi = 1,
+       .run = [](const std::vector<Tensor>& in) { return sigmoid_backward(in[0], in[1]); }},
+      {.name = "tanh_backward",
+       .op = "tanh_backward",
+       .arity = 2,
+       .dtypes = kFloating,
+       .lo = -1,
+       .hi = 1,
+       .run = [](const std::vector<Tensor>& in) { return tanh_backward(in[0], in[1]); }},
       {.name = "fill",
        .op = "fill",
        .arity = 1,
@@ -337,12 +376,18 @@ TEST(ElementwiseParityForms, ZeroDimCpuTensorWithCudaTensor) {
   EXPECT_TRUE(matches(g, mul(a, s)));
 }
 
+const bool kRegistered = [] {
+  for (const ParityCase& c : parity_cases()) register_parity_tested({c.op});
+  return register_parity_tested({"copy"});  // tests/cuda/cuda_copy_test.cpp
+}();
+
+// Every parity test file registers the rows it exercises (register_parity_tested).
 TEST(CudaDispatchCoverage, EveryCudaRowHasAParityTest) {
 #if !defined(EMBER_WITH_CUDA)
   GTEST_SKIP() << "built without CUDA: the dispatcher has no CUDA rows to check";
 #else
-  std::set<std::string> covered{"copy"};  // tests/cuda/cuda_copy_test.cpp
-  for (const ParityCase& c : parity_cases()) covered.insert(c.op);
+  ASSERT_TRUE(kRegistered);
+  const std::set<std::string>& covered = parity_tested_ops();
   for (int i = 0; i < kNumOps; ++i) {
     const OpId op = static_cast<OpId>(i);
     const std::string name(op_name(op));
