@@ -38,7 +38,7 @@ inline std::vector<Tensor> golden_params(DType dtype = kFloat32, Device device =
   std::vector<Tensor> params;
   for (int i = 0; i < 3; ++i) {
     Tensor p = golden("optim_trajectories.safetensors", "init." + std::to_string(i))
-                   .to(dtype, false, true);
+                   .to(device, dtype, false, true);
     p.requires_grad_(true);
     params.push_back(p);
   }
