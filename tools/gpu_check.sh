@@ -121,6 +121,14 @@ EOF
     echo "| $(basename "$lab") | rc=$? (log in $(basename "$lab").log) |" >>"$summary"
   done
   python3 "$root/bench/summarize_gpu.py" "$out" >>"$summary" 2>&1 || true
+  # The first sanitizer reports, where a reader of the summary looks first.
+  if grep -q "Invalid\|Race\|Error" "$out/memcheck.log" "$out/racecheck.log" 2>/dev/null; then
+    { echo; echo "## First sanitizer reports"; echo '```';
+      grep -h -A8 -m4 "Invalid\|Race reported\|Program hit" "$out"/memcheck.log "$out"/racecheck.log | head -60
+      echo '```'; } >>"$summary"
+  fi
+  # One archive of every log (the device tool returns few files).
+  tar -C "$out" -czf "$out/logs.tar.gz" --exclude=logs.tar.gz . 2>/dev/null
   cat "$summary"
 }
 
