@@ -18,12 +18,14 @@
 #include <vector>
 
 #include "ember/core/grad_mode.h"
+#include "ember/core/nn_ops.h"
 #include "ember/core/tensor.h"
 
 namespace ember {
 
 // Two results (values and indices); a name without a comma, for the macro list below.
 using TensorPair = std::tuple<Tensor, Tensor>;
+using TensorTriple = std::tuple<Tensor, Tensor, Tensor>;
 
 // clang-format off
 #define EMBER_FOREACH_AUTOGRAD_SLOT(X)                                                     \
@@ -86,6 +88,35 @@ using TensorPair = std::tuple<Tensor, Tensor>;
   X(scatter_add, Tensor(const Tensor&, int64_t, const Tensor&, const Tensor&))             \
   X(sort, TensorPair(const Tensor&, int64_t, bool))                        \
   X(topk, TensorPair(const Tensor&, int64_t, int64_t, bool, bool))         \
+  /* neural-network ops */                                                                  \
+  X(mm, Tensor(const Tensor&, const Tensor&))                                              \
+  X(bmm, Tensor(const Tensor&, const Tensor&))                                             \
+  X(matmul, Tensor(const Tensor&, const Tensor&))                                          \
+  X(addmm, Tensor(const Tensor&, const Tensor&, const Tensor&, const Scalar&, const Scalar&)) \
+  X(linear, Tensor(const Tensor&, const Tensor&, const Tensor&))                           \
+  X(conv2d, Tensor(const Tensor&, const Tensor&, const Tensor&, IntArrayRef, IntArrayRef,  \
+                   IntArrayRef, int64_t))                                                  \
+  X(max_pool2d_with_indices, TensorPair(const Tensor&, IntArrayRef, IntArrayRef,            \
+                                        IntArrayRef, IntArrayRef, bool))                    \
+  X(avg_pool2d, Tensor(const Tensor&, IntArrayRef, IntArrayRef, IntArrayRef, bool, bool,    \
+                       std::optional<int64_t>))                                            \
+  X(adaptive_avg_pool2d, Tensor(const Tensor&, IntArrayRef))                               \
+  X(native_batch_norm, TensorTriple(const Tensor&, const Tensor&, const Tensor&,            \
+                                    const Tensor&, const Tensor&, bool, double, double))    \
+  X(native_layer_norm, TensorTriple(const Tensor&, IntArrayRef, const Tensor&,              \
+                                    const Tensor&, double))                                 \
+  X(softmax, Tensor(const Tensor&, int64_t, std::optional<DType>))                         \
+  X(log_softmax, Tensor(const Tensor&, int64_t, std::optional<DType>))                     \
+  X(cross_entropy, Tensor(const Tensor&, const Tensor&, const Tensor&, Reduction, int64_t,  \
+                          double))                                                         \
+  X(nll_loss, Tensor(const Tensor&, const Tensor&, const Tensor&, Reduction, int64_t))      \
+  X(mse_loss, Tensor(const Tensor&, const Tensor&, Reduction))                             \
+  X(l1_loss, Tensor(const Tensor&, const Tensor&, Reduction))                              \
+  X(smooth_l1_loss, Tensor(const Tensor&, const Tensor&, Reduction, double))               \
+  X(binary_cross_entropy, Tensor(const Tensor&, const Tensor&, const Tensor&, Reduction))  \
+  X(binary_cross_entropy_with_logits, Tensor(const Tensor&, const Tensor&, const Tensor&,   \
+                                             const Tensor&, Reduction))                    \
+  X(embedding, Tensor(const Tensor&, const Tensor&, std::optional<int64_t>))              \
   /* in-place ops (Note [In-place ops and autograd]) */                                    \
   X(inplace, Tensor&(Tensor&, const std::function<Tensor(const Tensor&)>&, std::string_view))
 // clang-format on

@@ -2,6 +2,7 @@
 // (stride, padding, dilation) and of dtypes and devices, the output's allocation, and the call
 // of the device's kernel on contiguous operands. An unbatched [C, H, W] input runs as a batch
 // of one.
+#include "ember/core/autograd_slots.h"
 #include "ember/core/check.h"
 #include "ember/core/dispatch.h"
 #include "ember/core/elementwise.h"
@@ -82,6 +83,7 @@ Tensor contiguous_or_undefined(const Tensor& t) {
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
               IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
+  EMBER_AUTOGRAD(conv2d, input, weight, bias, stride, padding, dilation, groups);
   const Tensor x = batched("conv2d", input);
   const ConvGeometry g =
       check_conv("conv2d", x, input.sizes(), weight, bias, stride, padding, dilation, groups);

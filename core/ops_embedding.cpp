@@ -1,6 +1,7 @@
 // embedding and its backward: checks of the weight table and the integer indices, the output's
 // allocation, and the kernels' call on a flat list of int64 indices (the kernels check each
 // index against the table's size).
+#include "ember/core/autograd_slots.h"
 #include "ember/core/check.h"
 #include "ember/core/dispatch.h"
 #include "ember/core/elementwise.h"
@@ -35,6 +36,7 @@ int64_t padding_row(std::string_view op, std::optional<int64_t> padding_idx, int
 }  // namespace
 
 Tensor embedding(const Tensor& weight, const Tensor& indices, std::optional<int64_t> padding_idx) {
+  EMBER_AUTOGRAD(embedding, weight, indices, padding_idx);
   detail::nn_check_defined("embedding", "weight", weight);
   EMBER_CHECK(weight.dim() == 2, Shape, "embedding: expected a 2-D weight [num, dim], got {}",
               shape_string(weight.sizes()));

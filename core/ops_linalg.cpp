@@ -12,6 +12,7 @@
 #include <atomic>
 #include <climits>
 
+#include "ember/core/autograd_slots.h"
 #include "ember/core/check.h"
 #include "ember/core/dispatch.h"
 #include "ember/core/elementwise.h"
@@ -100,6 +101,7 @@ bool allow_tf32() {
 }
 
 Tensor mm(const Tensor& self, const Tensor& other) {
+  EMBER_AUTOGRAD(mm, self, other);
   check_operands("mm", self, other);
   EMBER_CHECK(self.dim() == 2 && other.dim() == 2, Shape,
               "mm: expected 2-D tensors, got self {} and other {}; use matmul for other ranks",
@@ -110,6 +112,7 @@ Tensor mm(const Tensor& self, const Tensor& other) {
 }
 
 Tensor bmm(const Tensor& self, const Tensor& other) {
+  EMBER_AUTOGRAD(bmm, self, other);
   check_operands("bmm", self, other);
   EMBER_CHECK(self.dim() == 3 && other.dim() == 3, Shape,
               "bmm: expected 3-D tensors, got self {} and other {}", shape_string(self.sizes()),
@@ -123,6 +126,7 @@ Tensor bmm(const Tensor& self, const Tensor& other) {
 }
 
 Tensor matmul(const Tensor& self, const Tensor& other) {
+  EMBER_AUTOGRAD(matmul, self, other);
   check_operands("matmul", self, other);
   const int64_t da = self.dim(), db = other.dim();
   EMBER_CHECK(da >= 1 && db >= 1, Shape,
@@ -175,6 +179,7 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
 
 Tensor addmm(const Tensor& bias, const Tensor& mat1, const Tensor& mat2, const Scalar& beta,
              const Scalar& alpha) {
+  EMBER_AUTOGRAD(addmm, bias, mat1, mat2, beta, alpha);
   check_operands("addmm", mat1, mat2);
   detail::nn_check_defined("addmm", "bias", bias);
   detail::nn_check_like("addmm", "mat1", mat1, "bias", bias);
@@ -196,6 +201,7 @@ Tensor addmm(const Tensor& bias, const Tensor& mat1, const Tensor& mat2, const S
 }
 
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  EMBER_AUTOGRAD(linear, input, weight, bias);
   detail::nn_check_float("linear", "input", input);
   detail::nn_check_float("linear", "weight", weight);
   detail::nn_check_like("linear", "input", input, "weight", weight);

@@ -2,6 +2,7 @@
 // weights and run fused kernels. The point-wise losses (mse, l1, smooth_l1, binary
 // cross-entropy with and without logits) are composites of element-wise ops and a reduction,
 // each with its explicit backward formula (the autograd layer wires them).
+#include "ember/core/autograd_slots.h"
 #include "ember/core/check.h"
 #include "ember/core/dispatch.h"
 #include "ember/core/elementwise.h"
@@ -112,6 +113,7 @@ std::tuple<Tensor, Tensor> cross_entropy_forward(const Tensor& input, const Tens
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
                      Reduction reduction, int64_t ignore_index, double label_smoothing) {
+  EMBER_AUTOGRAD(cross_entropy, input, target, weight, reduction, ignore_index, label_smoothing);
   return std::get<0>(
       cross_entropy_forward(input, target, weight, reduction, ignore_index, label_smoothing));
 }
@@ -151,6 +153,7 @@ std::tuple<Tensor, Tensor> nll_loss_forward(const Tensor& input, const Tensor& t
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
                 Reduction reduction, int64_t ignore_index) {
+  EMBER_AUTOGRAD(nll_loss, input, target, weight, reduction, ignore_index);
   return std::get<0>(nll_loss_forward(input, target, weight, reduction, ignore_index));
 }
 
@@ -232,6 +235,7 @@ Tensor with_weight(const Tensor& t, const Tensor& weight) {
 }  // namespace
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  EMBER_AUTOGRAD(mse_loss, input, target, reduction);
   check_pointwise("mse_loss", input, target);
   return reduce_loss(square(sub(input, target)), reduction);
 }
@@ -244,6 +248,7 @@ Tensor mse_loss_backward(const Tensor& grad_output, const Tensor& input, const T
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  EMBER_AUTOGRAD(l1_loss, input, target, reduction);
   check_pointwise("l1_loss", input, target);
   return reduce_loss(abs(sub(input, target)), reduction);
 }
@@ -256,6 +261,7 @@ Tensor l1_loss_backward(const Tensor& grad_output, const Tensor& input, const Te
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
+  EMBER_AUTOGRAD(smooth_l1_loss, input, target, reduction, beta);
   check_pointwise("smooth_l1_loss", input, target);
   EMBER_CHECK(beta >= 0, Value, "smooth_l1_loss: beta must be non-negative, got {}", beta);
   const Tensor diff = abs(sub(input, target));
@@ -277,6 +283,7 @@ Tensor smooth_l1_loss_backward(const Tensor& grad_output, const Tensor& input, c
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
                             Reduction reduction) {
+  EMBER_AUTOGRAD(binary_cross_entropy, input, target, weight, reduction);
   check_pointwise("binary_cross_entropy", input, target);
   check_broadcast_weight("binary_cross_entropy", "weight", input, weight);
   // (target - 1) * max(log(1 - input), -100) - target * max(log(input), -100), as PyTorch 1.13.
@@ -300,6 +307,7 @@ Tensor binary_cross_entropy_backward(const Tensor& grad_output, const Tensor& in
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const Tensor& weight, const Tensor& pos_weight,
                                         Reduction reduction) {
+  EMBER_AUTOGRAD(binary_cross_entropy_with_logits, input, target, weight, pos_weight, reduction);
   constexpr std::string_view op = "binary_cross_entropy_with_logits";
   check_pointwise(op, input, target);
   check_broadcast_weight(op, "weight", input, weight);

@@ -2,6 +2,7 @@
 // update, or eval with the running statistics) and layer_norm, forward and backward. Checks the
 // per-channel / per-feature tensors against the input, allocates the outputs and saved
 // statistics, and runs the kernels on contiguous [N, C, S] / [rows, cols] views.
+#include "ember/core/autograd_slots.h"
 #include "ember/core/check.h"
 #include "ember/core/dispatch.h"
 #include "ember/core/elementwise.h"
@@ -45,6 +46,8 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const 
                                                      const Tensor& bias, const Tensor& running_mean,
                                                      const Tensor& running_var, bool training,
                                                      double momentum, double eps) {
+  EMBER_AUTOGRAD(native_batch_norm, input, weight, bias, running_mean, running_var, training,
+                 momentum, eps);
   constexpr std::string_view op = "batch_norm";
   const int64_t channels = check_batch_norm_input(op, input);
   check_channel_vector(op, "weight", input, weight);
@@ -170,6 +173,7 @@ std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input,
                                                      IntArrayRef normalized_shape,
                                                      const Tensor& weight, const Tensor& bias,
                                                      double eps) {
+  EMBER_AUTOGRAD(native_layer_norm, input, normalized_shape, weight, bias, eps);
   constexpr std::string_view op = "layer_norm";
   const auto [rows, cols] = layer_norm_extent(op, input, normalized_shape, weight, bias);
   EMBER_CHECK(eps >= 0, Value, "{}: eps must be non-negative, got {}", op, eps);

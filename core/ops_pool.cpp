@@ -1,6 +1,7 @@
 // Pooling ops (max_pool2d, avg_pool2d, adaptive_avg_pool2d and their backward): checks of the
 // input ([N, C, H, W] or [C, H, W]) and of the window geometry, PyTorch's output-size rule
 // (ceil_mode included), and the kernels' call on contiguous [planes, H, W] views.
+#include "ember/core/autograd_slots.h"
 #include "ember/core/check.h"
 #include "ember/core/dispatch.h"
 #include "ember/core/elementwise.h"
@@ -100,6 +101,7 @@ void check_grad_output(std::string_view op, const Tensor& grad_output, const Ten
 std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArrayRef kernel_size,
                                                    IntArrayRef stride, IntArrayRef padding,
                                                    IntArrayRef dilation, bool ceil_mode) {
+  EMBER_AUTOGRAD(max_pool2d_with_indices, input, kernel_size, stride, padding, dilation, ceil_mode);
   check_pool_input("max_pool2d", input);
   const PoolGeometry g =
       pool_geometry("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode);
@@ -154,6 +156,8 @@ PoolGeometry avg_geometry(std::string_view op, const Tensor& input, IntArrayRef 
 Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
                   IntArrayRef padding, bool ceil_mode, bool count_include_pad,
                   std::optional<int64_t> divisor_override) {
+  EMBER_AUTOGRAD(avg_pool2d, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                 divisor_override);
   const PoolGeometry g = avg_geometry("avg_pool2d", input, kernel_size, stride, padding, ceil_mode,
                                       count_include_pad, divisor_override);
   Tensor out =
@@ -178,6 +182,7 @@ Tensor avg_pool2d_backward(const Tensor& grad_output, const Tensor& input, IntAr
 }
 
 Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size) {
+  EMBER_AUTOGRAD(adaptive_avg_pool2d, input, output_size);
   check_pool_input("adaptive_avg_pool2d", input);
   const auto o = detail::nn_pair("adaptive_avg_pool2d", "output_size", output_size, 1);
   Tensor out = detail::empty_tensor(with_spatial(input, o[0], o[1]), input.dtype(), input.device());

@@ -1,6 +1,7 @@
 // softmax and log_softmax along any dim, and their backward: dtype handling (an optional dtype
 // to compute in, floating inputs only), dim wrapping, output allocation, and the kernels' call
 // on contiguous tensors (a zero-dim input is treated as one element along dim 0).
+#include "ember/core/autograd_slots.h"
 #include "ember/core/check.h"
 #include "ember/core/dispatch.h"
 #include "ember/core/elementwise.h"
@@ -51,10 +52,12 @@ Tensor run_softmax_backward(OpId op, std::string_view name, const Tensor& grad_o
 }  // namespace
 
 Tensor softmax(const Tensor& input, int64_t dim, std::optional<DType> dtype) {
+  EMBER_AUTOGRAD(softmax, input, dim, dtype);
   return run_softmax(OpId::softmax, "softmax", input, dim, dtype);
 }
 
 Tensor log_softmax(const Tensor& input, int64_t dim, std::optional<DType> dtype) {
+  EMBER_AUTOGRAD(log_softmax, input, dim, dtype);
   return run_softmax(OpId::log_softmax, "log_softmax", input, dim, dtype);
 }
 
