@@ -254,6 +254,9 @@ AlgoChoice algorithm_for(const ConvKey& key, int device, const Find& find,
 void forward(cudnnHandle_t handle, const ConvDescriptors& d, const Tensor& out, const Tensor& input,
              const Tensor& weight, const Conv2dParams& p, int device) {
   const DType dtype = input.dtype();
+  // The search runs with the math type asked for (an earlier pass may have set the one of its
+  // own choice on this descriptor).
+  EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv(), requested_math(dtype)));
   const AlgoChoice choice = algorithm_for(
       make_key(device, ConvPass::forward, input, weight, p), device,
       [&](void* ws, size_t bytes) {
@@ -288,6 +291,9 @@ void backward_data(cudnnHandle_t handle, const ConvDescriptors& d, const Tensor&
                    const Tensor& grad_output, const Tensor& input, const Tensor& weight,
                    const Conv2dParams& p, int device) {
   const DType dtype = input.dtype();
+  // The search runs with the math type asked for (an earlier pass may have set the one of its
+  // own choice on this descriptor).
+  EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv(), requested_math(dtype)));
   const AlgoChoice choice = algorithm_for(
       make_key(device, ConvPass::backward_data, input, weight, p), device,
       [&](void* ws, size_t bytes) {
@@ -324,6 +330,9 @@ void backward_filter(cudnnHandle_t handle, const ConvDescriptors& d, const Tenso
                      const Tensor& grad_output, const Tensor& input, const Tensor& weight,
                      const Conv2dParams& p, int device) {
   const DType dtype = input.dtype();
+  // The search runs with the math type asked for (an earlier pass may have set the one of its
+  // own choice on this descriptor).
+  EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv(), requested_math(dtype)));
   const AlgoChoice choice = algorithm_for(
       make_key(device, ConvPass::backward_filter, input, weight, p), device,
       [&](void* ws, size_t bytes) {

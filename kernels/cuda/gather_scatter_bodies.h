@@ -19,7 +19,7 @@
 #include <cstdint>
 
 #include "ember/core/macros.h"
-#include "kernels/cuda/softmax_loss_bodies.h"
+#include "kernels/cuda/bad_position.h"
 
 namespace ember::cuda {
 

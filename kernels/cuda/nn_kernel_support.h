@@ -17,6 +17,7 @@
 
 #include "ember/core/kernel_signatures.h"
 #include "ember/core/tensor.h"
+#include "kernels/cuda/bad_position.h"
 
 struct CUstream_st;
 
@@ -25,9 +26,6 @@ namespace ember::cuda {
 // Contiguous device scratch of `bytes` bytes (uint8) from the caching allocator: released when
 // the tensor goes, and reused only by later work on the same stream.
 Tensor nn_scratch(int64_t bytes, int device);
-
-// The value a BadPositionFlag holds while nothing is recorded.
-inline constexpr unsigned long long kNoBadPosition = ~0ull;
 
 // A device word holding the first bad position a kernel found (Note [Bad indices on the GPU]).
 class BadPositionFlag {

@@ -85,7 +85,7 @@ struct BatchNormChannelBody {
       double var = s2 / count - shifted_mean * shifted_mean;
       var = var > 0 ? var : 0;
       mean = k + shifted_mean;
-      invstd = 1.0 / sqrt(var + args.eps);
+      invstd = 1.0 / ::sqrt(var + args.eps);
       save_mean[c] = static_cast<T>(mean);
       save_invstd[c] = static_cast<T>(invstd);
       if (running_mean.data != nullptr) {
@@ -98,7 +98,7 @@ struct BatchNormChannelBody {
       }
     } else {
       mean = static_cast<double>(running_mean[c]);
-      invstd = 1.0 / sqrt(static_cast<double>(running_var[c]) + args.eps);
+      invstd = 1.0 / ::sqrt(static_cast<double>(running_var[c]) + args.eps);
     }
     const double scale_d = (weight ? static_cast<double>(weight[c]) : 1.0) * invstd;
     scale[c] = static_cast<T>(scale_d);
@@ -141,7 +141,7 @@ struct BatchNormBackwardChannelBody {
   EMBER_HOST_DEVICE void operator()(int64_t c) const {
     const double mean = static_cast<double>(mean_of[c]);
     const double invstd = args.training ? static_cast<double>(stat_of[c])
-                                        : 1.0 / sqrt(static_cast<double>(stat_of[c]) + args.eps);
+                                        : 1.0 / ::sqrt(static_cast<double>(stat_of[c]) + args.eps);
     double sum_dy = 0, sum_dy_xmu = 0;
     for (int64_t g = 0; g < parts; ++g) {
       sum_dy += partials[c * parts + g].a;

@@ -17,18 +17,9 @@
 #include "ember/core/kernel_signatures.h"
 #include "ember/core/macros.h"
 #include "kernels/cross_entropy_math.h"
+#include "kernels/cuda/bad_position.h"
 
 namespace ember::cuda {
-
-// Records position p in a first-bad-position word (Note [Bad indices on the GPU]): an integer
-// atomicMin on the device, a plain min in a CPU loop.
-EMBER_HOST_DEVICE inline void record_bad_position(unsigned long long* slot, int64_t p) {
-#if defined(__CUDA_ARCH__)
-  atomicMin(slot, static_cast<unsigned long long>(p));
-#else
-  if (static_cast<unsigned long long>(p) < *slot) *slot = static_cast<unsigned long long>(p);
-#endif
-}
 
 // Offset of position p's first score in [outer, n, inner].
 EMBER_HOST_DEVICE inline int64_t position_offset(int64_t p, int64_t n, int64_t inner) {
@@ -52,15 +43,15 @@ struct SoftmaxColumnBody {
     double m = -std::numeric_limits<double>::infinity();
     for (int64_t k = 0; k < n; ++k) m = max_propagating_nan(m, static_cast<double>(x[k * inner]));
     double s = 0;
-    for (int64_t k = 0; k < n; ++k) s += exp(static_cast<double>(x[k * inner]) - m);
+    for (int64_t k = 0; k < n; ++k) s += ::exp(static_cast<double>(x[k * inner]) - m);
     if constexpr (kLog) {
-      const double lse = m + log(s);
+      const double lse = m + ::log(s);
       for (int64_t k = 0; k < n; ++k)
         y[k * inner] = static_cast<T>(static_cast<double>(x[k * inner]) - lse);
     } else {
       const double inv = 1.0 / s;
       for (int64_t k = 0; k < n; ++k)
-        y[k * inner] = static_cast<T>(exp(static_cast<double>(x[k * inner]) - m) * inv);
+        y[k * inner] = static_cast<T>(::exp(static_cast<double>(x[k * inner]) - m) * inv);
     }
   }
 };
@@ -84,7 +75,7 @@ struct SoftmaxBackwardColumnBody {
     }
     for (int64_t k = 0; k < n; ++k) {
       const double gk = static_cast<double>(g[k * inner]), yk = static_cast<double>(y[k * inner]);
-      gx[k * inner] = static_cast<T>(kLog ? gk - exp(yk) * s : yk * (gk - s));
+      gx[k * inner] = static_cast<T>(kLog ? gk - ::exp(yk) * s : yk * (gk - s));
     }
   }
 };

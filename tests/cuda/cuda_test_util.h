@@ -7,7 +7,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -89,6 +91,42 @@ inline const std::vector<DType>& all_dtypes() {
   static const std::vector<DType> d{kFloat32, kFloat64, kFloat16, kBFloat16,
                                     kUInt8,   kInt32,   kInt64,   kBool};
   return d;
+}
+
+// The dispatcher rows that the CUDA parity tests exercise: each parity test file registers its ops
+// at load time (register_parity_tested), and CudaDispatchCoverage checks the set against the CUDA
+// rows of the dispatcher.
+inline std::set<std::string>& parity_tested_ops() {
+  static std::set<std::string> ops;
+  return ops;
+}
+inline bool register_parity_tested(std::initializer_list<const char*> ops) {
+  for (const char* op : ops) parity_tested_ops().insert(op);
+  return true;
+}
+
+// Bitwise equality of two tensors' values in their own dtype (NaN payloads and signed zeros
+// included), read on the CPU: for results that must be bit-identical across devices.
+inline ::testing::AssertionResult same_bits(const Tensor& actual, const Tensor& expected) {
+  if (actual.sizes() != expected.sizes() || actual.dtype() != expected.dtype()) {
+    return ::testing::AssertionFailure()
+           << "shapes or dtypes differ: " << actual.shape_str() << " vs " << expected.shape_str();
+  }
+  const Tensor a = actual.to(Device(kCPU)).contiguous();
+  const Tensor e = expected.to(Device(kCPU)).contiguous();
+  const auto* pa = static_cast<const unsigned char*>(a.data_ptr());
+  const auto* pe = static_cast<const unsigned char*>(e.data_ptr());
+  const size_t size = a.element_size();
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    for (size_t b = 0; b < size; ++b) {
+      if (pa[i * size + b] != pe[i * size + b]) {
+        return ::testing::AssertionFailure()
+               << "element " << i << " differs in its bits: " << host_values(actual)[i] << " vs "
+               << host_values(expected)[i];
+      }
+    }
+  }
+  return ::testing::AssertionSuccess();
 }
 
 inline Device cuda0() {
