@@ -72,12 +72,16 @@ __device__ inline Acc rescale(Acc sum, Acc from, Acc to) {
   return sum == Acc(0) ? Acc(0) : sum * exp(from - to);
 }
 
-// Adds element v to a partial (online softmax): one exp per element, one more when the max grows.
+// Adds element v to a partial (online softmax): one exp per element, and one more each time the
+// maximum grows (a handful of times per row). A NaN element makes the sum NaN, -inf elements add
+// nothing (so a row of -inf keeps sum 0, which log_sum_exp_of turns into NaN as the CPU gives).
 template <typename Acc>
 __device__ inline void add_to(MaxSum<Acc>& ms, Acc v) {
-  const Acc m = max_nan(ms.max, v);
-  ms.sum = rescale(ms.sum, ms.max, m) + (m == -INFINITY ? Acc(0) : exp(v - m));
-  ms.max = m;
+  if (v > ms.max) {
+    ms.sum = rescale(ms.sum, ms.max, v);
+    ms.max = v;
+  }
+  if (v != Acc(-INFINITY)) ms.sum += exp(v - ms.max);
 }
 
 template <typename Acc>

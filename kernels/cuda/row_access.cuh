@@ -27,6 +27,7 @@ template <int kGroup, int kVec, typename T, typename F>
 __device__ inline void for_each_owned(const T* row, int64_t n, int lane, F&& f) {
   if constexpr (kVec > 1) {
     const int64_t vectors = n / kVec;
+#pragma unroll 4
     for (int64_t v = lane; v < vectors; v += kGroup) {
       const auto x = load_vector<AlignedVector<T, kVec>>(row + v * kVec);
 #pragma unroll
@@ -42,6 +43,7 @@ template <int kGroup, int kVec, typename T, typename F>
 __device__ inline void transform_owned(const T* a, T* out, int64_t n, int lane, F&& f) {
   if constexpr (kVec > 1) {
     const int64_t vectors = n / kVec;
+#pragma unroll 4
     for (int64_t v = lane; v < vectors; v += kGroup) {
       const auto x = load_vector<AlignedVector<T, kVec>>(a + v * kVec);
       AlignedVector<T, kVec> y;
@@ -60,6 +62,7 @@ __device__ inline void transform_owned2(const T* a, const T* b, T* out, int64_t 
                                         F&& f) {
   if constexpr (kVec > 1) {
     const int64_t vectors = n / kVec;
+#pragma unroll 4
     for (int64_t v = lane; v < vectors; v += kGroup) {
       const auto x = load_vector<AlignedVector<T, kVec>>(a + v * kVec);
       const auto z = load_vector<AlignedVector<T, kVec>>(b + v * kVec);
@@ -78,6 +81,7 @@ template <int kGroup, int kVec, typename T, typename F>
 __device__ inline void for_each_owned2(const T* a, const T* b, int64_t n, int lane, F&& f) {
   if constexpr (kVec > 1) {
     const int64_t vectors = n / kVec;
+#pragma unroll 4
     for (int64_t v = lane; v < vectors; v += kGroup) {
       const auto x = load_vector<AlignedVector<T, kVec>>(a + v * kVec);
       const auto z = load_vector<AlignedVector<T, kVec>>(b + v * kVec);

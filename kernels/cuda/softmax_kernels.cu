@@ -3,9 +3,10 @@
 // per row, with 16-byte vector loads and stores when the rows allow, deterministic group
 // reductions (Note [Deterministic group reductions]) and the maximum subtracted before exp;
 // float32 accumulates in float (memory-bound: double exp would cost more than the bytes), float64
-// in double. Forward reads the row three times (max, sum, write) from a row that stays in L1/L2,
-// so DRAM sees one read and one write. Other dims (inner > 1) run one thread per position with
-// the bodies of softmax_loss_bodies.h, whose neighbouring threads read neighbouring columns.
+// in double. Forward reads the row twice (an online maximum and sum, then the write), backward
+// reads grad and output twice (the sum, then the write); rows that fit in L2 are read from DRAM
+// once. Other dims (inner > 1) run one thread per position with the bodies of
+// softmax_loss_bodies.h, whose neighbouring threads read neighbouring columns.
 #include "ember/core/dispatch.h"
 #include "ember/core/tensor.h"
 #include "kernels/cuda/cuda_check.h"
@@ -36,18 +37,19 @@ SoftmaxShape softmax_shape(const Tensor& t, int64_t dim) {
 template <typename T, bool kLog, int kGroup, int kVec>
 __global__ void softmax_rows_kernel(T* out, const T* in, int64_t rows, int64_t n) {
   using Acc = AccOf<T>;
-  __shared__ Acc shared[kGroup / 32];
+  __shared__ Acc shared[2 * (kGroup / 32)];
   const int64_t row = group_row<kGroup>();
   if (row >= rows) return;  // whole warps (kGroup 32) or the whole block
   const int lane = threadIdx.x;
   const T* x = in + row * n;
   T* y = out + row * n;
-  Acc m = -INFINITY;
-  for_each_owned<kGroup, kVec>(x, n, lane, [&](int64_t, T v) { m = max_nan(m, Acc(v)); });
-  m = group_reduce<kGroup>(m, MaxNanOp{}, shared);
-  Acc s = 0;
-  for_each_owned<kGroup, kVec>(x, n, lane, [&](int64_t, T v) { s += exp(Acc(v) - m); });
-  s = group_reduce<kGroup>(s, SumOp{}, shared);
+  // One pass for the maximum and the sum of exp (online, Note [Fused cross-entropy on the GPU]),
+  // one to write: the row is read twice, not three times.
+  MaxSum<Acc> ms{Acc(-INFINITY), Acc(0)};
+  for_each_owned<kGroup, kVec>(x, n, lane, [&](int64_t, T v) { add_to(ms, Acc(v)); });
+  ms = group_reduce_max_sum<kGroup>(ms, shared, shared + kGroup / 32);
+  // A row of -inf (sum 0) gives NaN, as the CPU's exp(-inf - -inf) does.
+  const Acc m = ms.max, s = ms.sum == Acc(0) ? Acc(NAN) : ms.sum;
   if constexpr (kLog) {
     const Acc lse = m + log(s);
     transform_owned<kGroup, kVec>(x, y, n, lane, [&](int64_t, T v) { return T(Acc(v) - lse); });
