@@ -11,7 +11,8 @@
 // Paths:
 // - a linear layer's bias (one value per output column, the same for every row, beta = 1, one
 //   matrix): cuBLASLt with the BIAS epilogue adds it while writing out, with no extra pass over
-//   the output. The algorithm of each shape comes from cuBLASLt's heuristic once and is cached.
+//   the output. The descriptors and the heuristic's algorithm of each problem are made once per
+//   thread and kept, so a repeated call costs one attribute update and the launch.
 // - otherwise: the bias (any broadcast) is copied into out first and the GEMM adds beta times
 //   it; cublasGemmEx for one matrix, cublasGemmStridedBatchedEx for a batch (batch strides of
 //   0 for broadcast operands).
@@ -19,7 +20,6 @@
 // otherwise CUBLAS_COMPUTE_32F, full float32 FMA. float64 uses CUBLAS_COMPUTE_64F.
 #include <cstring>
 #include <map>
-#include <mutex>
 #include <tuple>
 
 #include "ember/core/dispatch.h"
@@ -113,32 +113,24 @@ struct LtKey {
   bool operator<(const LtKey& o) const { return tie() < o.tie(); }
 };
 
+// Descriptors of one cuBLASLt problem and the algorithm its heuristic chose, kept for the
+// thread's later calls of the same problem (only the bias pointer changes between calls).
 struct LtPlan {
+  cublasLtMatmulDesc_t op = nullptr;
+  cublasLtMatrixLayout_t first = nullptr, second = nullptr, c = nullptr;
   bool ok = false;  // false: cuBLASLt has no algorithm for it; use the general path
-  cublasLtMatmulAlgo_t algo;
+  cublasLtMatmulAlgo_t algo{};
   size_t workspace = 0;
 };
 
-std::mutex g_lt_mutex;
-std::map<LtKey, LtPlan>& lt_plans() {
-  static auto* plans = new std::map<LtKey, LtPlan>();
+// Per thread (a descriptor must not be changed by two threads at once), never destroyed (see
+// library_handles.cpp): one entry per problem shape, layout and alignment a thread runs.
+std::map<LtKey, LtPlan>& thread_lt_plans() {
+  thread_local auto* plans = new std::map<LtKey, LtPlan>();
   return *plans;
 }
 
-// Descriptors of one cuBLASLt problem, destroyed with the object.
-struct LtDescriptors {
-  cublasLtMatmulDesc_t op = nullptr;
-  cublasLtMatrixLayout_t first = nullptr, second = nullptr, c = nullptr;
-  ~LtDescriptors() {
-    if (c) cublasLtMatrixLayoutDestroy(c);
-    if (second) cublasLtMatrixLayoutDestroy(second);
-    if (first) cublasLtMatrixLayoutDestroy(first);
-    if (op) cublasLtMatmulDescDestroy(op);
-  }
-};
-
-void make_lt_descriptors(LtDescriptors& d, const ColumnMajorGemm& g, DType dtype,
-                         const void* bias) {
+void make_lt_descriptors(LtPlan& d, const ColumnMajorGemm& g, DType dtype) {
   const cudaDataType_t type = data_type(dtype);
   EMBER_CUBLAS_CHECK(cublasLtMatmulDescCreate(&d.op, compute_type(dtype), type));
   EMBER_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_TRANSA, &g.op_first,
@@ -148,8 +140,6 @@ void make_lt_descriptors(LtDescriptors& d, const ColumnMajorGemm& g, DType dtype
   const cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
   EMBER_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue,
                                                     sizeof(epilogue)));
-  EMBER_CUBLAS_CHECK(
-      cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)));
   // Stored shapes: an operand taken with OP_T is stored as its transpose.
   const bool t1 = g.op_first == CUBLAS_OP_T, t2 = g.op_second == CUBLAS_OP_T;
   EMBER_CUBLAS_CHECK(
@@ -159,15 +149,45 @@ void make_lt_descriptors(LtDescriptors& d, const ColumnMajorGemm& g, DType dtype
   EMBER_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&d.c, type, g.m, g.n, g.ldc));
 }
 
+void set_bias_pointer(const LtPlan& d, const void* bias) {
+  EMBER_CUBLAS_CHECK(
+      cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)));
+}
+
+// The heuristic's algorithm for a new plan (the bias pointer set: its alignment matters).
+void choose_lt_algorithm(LtPlan& plan, const LtKey& key, size_t max_workspace) {
+  cublasLtMatmulPreference_t pref = nullptr;
+  EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
+  const uint64_t max_ws = max_workspace;
+  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &max_ws,
+                                       sizeof(max_ws));
+  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES,
+                                       &key.align_first, sizeof(uint32_t));
+  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+                                       &key.align_second, sizeof(uint32_t));
+  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES,
+                                       &key.align_c, sizeof(uint32_t));
+  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES,
+                                       &key.align_c, sizeof(uint32_t));
+  cublasLtMatmulHeuristicResult_t result{};
+  int found = 0;
+  const cublasStatus_t status =
+      cublasLtMatmulAlgoGetHeuristic(cublaslt_handle(key.device), plan.op, plan.first, plan.second,
+                                     plan.c, plan.c, pref, 1, &result, &found);
+  cublasLtMatmulPreferenceDestroy(pref);
+  if (status == CUBLAS_STATUS_SUCCESS && found > 0 && result.state == CUBLAS_STATUS_SUCCESS) {
+    plan.ok = true;
+    plan.algo = result.algo;
+    plan.workspace = result.workspaceSize;
+  }
+}
+
 // out = alpha * a @ b + bias (one row vector) through cuBLASLt; false when it has no algorithm.
 bool lt_gemm_with_bias(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& bias,
                        double alpha, int device, cudaStream_t stream) {
   const ColumnMajorGemm g = column_major_problem(out, a, b);
   const DType dtype = out.dtype();
   const void* bias_ptr = bias.data_ptr();
-  LtDescriptors d;
-  make_lt_descriptors(d, g, dtype, bias_ptr);
-  const BlasWorkspace ws = blas_workspace(device, stream);
   const LtKey key{device,
                   dtype,
                   dtype == kFloat32 && allow_tf32(),
@@ -183,45 +203,21 @@ bool lt_gemm_with_bias(const Tensor& out, const Tensor& a, const Tensor& b, cons
                   alignment_of(a.data_ptr()),
                   alignment_of(out.data_ptr()),
                   alignment_of(bias_ptr)};
-  LtPlan plan;
-  {
-    std::lock_guard<std::mutex> lock(g_lt_mutex);
-    auto it = lt_plans().find(key);
-    if (it != lt_plans().end()) {
-      plan = it->second;
-    } else {
-      cublasLtMatmulPreference_t pref = nullptr;
-      EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
-      const uint64_t max_ws = ws.bytes;
-      cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &max_ws,
-                                           sizeof(max_ws));
-      cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES,
-                                           &key.align_first, sizeof(uint32_t));
-      cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
-                                           &key.align_second, sizeof(uint32_t));
-      cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES,
-                                           &key.align_c, sizeof(uint32_t));
-      cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES,
-                                           &key.align_c, sizeof(uint32_t));
-      cublasLtMatmulHeuristicResult_t result{};
-      int found = 0;
-      const cublasStatus_t status = cublasLtMatmulAlgoGetHeuristic(
-          cublaslt_handle(device), d.op, d.first, d.second, d.c, d.c, pref, 1, &result, &found);
-      cublasLtMatmulPreferenceDestroy(pref);
-      if (status == CUBLAS_STATUS_SUCCESS && found > 0 && result.state == CUBLAS_STATUS_SUCCESS) {
-        plan.ok = true;
-        plan.algo = result.algo;
-        plan.workspace = result.workspaceSize;
-      }
-      lt_plans().emplace(key, plan);
-    }
+  const BlasWorkspace ws = blas_workspace(device, stream);
+  auto [it, inserted] = thread_lt_plans().try_emplace(key);
+  LtPlan& plan = it->second;
+  if (inserted) {
+    make_lt_descriptors(plan, g, dtype);
+    set_bias_pointer(plan, bias_ptr);
+    choose_lt_algorithm(plan, key, ws.bytes);
   }
   if (!plan.ok) return false;
+  set_bias_pointer(plan, bias_ptr);
   const Scale s = make_scale(dtype, alpha, 0.0);
-  EMBER_CUBLAS_CHECK(cublasLtMatmul(cublaslt_handle(device), d.op, s.alpha_ptr(), b.data_ptr(),
-                                    d.first, a.data_ptr(), d.second, s.beta_ptr(), out.data_ptr(),
-                                    d.c, out.data_ptr(), d.c, &plan.algo, ws.data, plan.workspace,
-                                    stream));
+  EMBER_CUBLAS_CHECK(cublasLtMatmul(cublaslt_handle(device), plan.op, s.alpha_ptr(), b.data_ptr(),
+                                    plan.first, a.data_ptr(), plan.second, s.beta_ptr(),
+                                    out.data_ptr(), plan.c, out.data_ptr(), plan.c, &plan.algo,
+                                    ws.data, plan.workspace, stream));
   return true;
 }
 

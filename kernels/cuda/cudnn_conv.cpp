@@ -18,12 +18,14 @@
 // cudnnFind...AlgorithmEx once, which times every algorithm on the real buffers with a workspace
 // from Ember's caching allocator; the choice is cached and every later call of that geometry
 // runs it directly, with its workspace again from the caching allocator (released at once: it is
-// only reused by later work on the same stream). Forward takes the fastest algorithm. Backward
-// takes the fastest deterministic one (cuDNN reports determinism per algorithm; data gradient
-// ALGO_1 and weight gradient ALGO_1 are deterministic and always available for NCHW), so that
-// gradients are bit-identical from run to run: the non-deterministic ones (data ALGO_0, weight
-// ALGO_0 and ALGO_3) add with atomics. bench/cuda_gemm_conv_lab.cpp prints cuDNN's full timing
-// table so the cost of that preference can be read off.
+// only reused by later work on the same stream). The descriptors of a geometry are also made once
+// (per thread) and kept, so a repeated convolution costs two map lookups and cuDNN's own call.
+// Forward takes the fastest algorithm. Backward takes the fastest deterministic one (cuDNN reports
+// determinism per algorithm; data gradient ALGO_1 and weight gradient ALGO_1 are deterministic and
+// always available for NCHW), so that gradients are bit-identical from run to run: the
+// non-deterministic ones (data ALGO_0, weight ALGO_0 and ALGO_3) add with atomics.
+// bench/cuda_gemm_conv_lab.cpp prints cuDNN's full timing table so the cost of that preference can
+// be read off.
 //
 // TF32: float32 convolutions run with CUDNN_FMA_MATH (no tensor-core TF32) unless allow_tf32(),
 // then with CUDNN_DEFAULT_MATH, as PyTorch maps its cudnn.allow_tf32.
@@ -34,6 +36,7 @@
 #include <algorithm>
 #include <climits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <tuple>
 
@@ -189,6 +192,16 @@ std::mutex g_algo_mutex;
 std::map<ConvKey, AlgoChoice>& algo_cache() {
   static auto* cache = new std::map<ConvKey, AlgoChoice>();
   return *cache;
+}
+
+// The descriptors of a geometry, made once per thread and kept (a descriptor's math type is set
+// by each pass, so threads do not share them); never destroyed, like the handles.
+const ConvDescriptors& descriptors_for(int device, const Tensor& input, const Tensor& weight,
+                                       const Tensor& output, const Conv2dParams& p) {
+  thread_local auto* cache = new std::map<ConvKey, std::unique_ptr<ConvDescriptors>>();
+  auto [it, inserted] = cache->try_emplace(make_key(device, ConvPass::forward, input, weight, p));
+  if (inserted) it->second = std::make_unique<ConvDescriptors>(input, weight, output, p);
+  return *it->second;
 }
 
 // Device bytes from the caching allocator; empty for 0 bytes.
@@ -385,7 +398,7 @@ void conv2d_kernel(const Tensor& out, const Tensor& input, const Tensor& weight,
     return;
   }
   cudnnHandle_t handle = cudnn_handle(device, stream);
-  const ConvDescriptors d(input, weight, out, params);
+  const ConvDescriptors& d = descriptors_for(device, input, weight, out, params);
   forward(handle, d, out, input, weight, params, device);
   if (bias.defined()) {
     const Scaling s(out.dtype());
@@ -407,7 +420,7 @@ void conv2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight,
     return;
   }
   cudnnHandle_t handle = cudnn_handle(device, stream);
-  const ConvDescriptors d(input, weight, grad_output, params);
+  const ConvDescriptors& d = descriptors_for(device, input, weight, grad_output, params);
   if (grad_input.defined())
     backward_data(handle, d, grad_input, grad_output, input, weight, params, device);
   if (grad_weight.defined())
