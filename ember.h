@@ -15,4 +15,6 @@
 #include "ember/core/scalar.h"
 #include "ember/core/tensor.h"
 #include "ember/core/tensor_options.h"
+#include "ember/data/data.h"
+#include "ember/nn/nn.h"
 #include "ember/optim/optim.h"

@@ -1,4 +1,4 @@
-// The CPU allocator: 64-byte aligned memory, with large blocks kept in a size-class cache so that
+// The CPU allocator: 64-byte aligned memory, with blocks above 4 KiB kept in a size-class cache so that
 // a fresh large output reuses pages that are already mapped instead of page-faulting on every
 // first touch (the cost that dominates PyTorch's `x + y` on 16M elements), and small blocks kept
 // in per-thread free lists so that the many tiny tensors of overhead-bound code (scalars, small
@@ -14,7 +14,6 @@ namespace ember {
 namespace {
 
 constexpr size_t kAlignment = 64;
-constexpr size_t kCacheThreshold = 256 * 1024;       // cache blocks of at least this
 constexpr size_t kMaxCachedBytes = size_t{2} << 30;  // keep at most 2 GiB cached
 constexpr size_t kSmallLimit = 4096;                 // small blocks: up to 4 KiB
 constexpr size_t kSmallClasses = kSmallLimit / kAlignment;  // one class per 64 bytes
@@ -74,7 +73,6 @@ class CpuCachingAllocator final : public Allocator {
       if (void* p = small_cache().take(cls)) return p;
       return raw_allocate((cls + 1) * kAlignment, nbytes);
     }
-    if (nbytes < kCacheThreshold) return raw_allocate(nbytes, nbytes);
     size_t cls = size_class(nbytes);
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -88,19 +86,21 @@ class CpuCachingAllocator final : public Allocator {
         return p;
       }
       ++stats_.cache_misses;
-      stats_.allocated_bytes += cls;
     }
-    return raw_allocate(cls, nbytes);
+    void* p = nullptr;
+    if (posix_memalign(&p, kAlignment, cls) != 0 || p == nullptr) {
+      empty_cache();  // give cached blocks back to the system, then try once more
+      p = raw_allocate(cls, nbytes);
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.allocated_bytes += cls;
+    return p;
   }
 
   void deallocate(void* ptr, size_t nbytes, Device) override {
     if (ptr == nullptr) return;
     if (nbytes <= kSmallLimit) {
       if (!small_cache().give(small_class(nbytes), ptr)) std::free(ptr);
-      return;
-    }
-    if (nbytes < kCacheThreshold) {
-      std::free(ptr);
       return;
     }
     size_t cls = size_class(nbytes);

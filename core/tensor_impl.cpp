@@ -52,6 +52,13 @@ void TensorImpl::set_geometry(IntArrayRef sizes, IntArrayRef strides, int64_t st
   refresh_numel_and_contiguity();
 }
 
+void TensorImpl::set_data_from(const TensorImpl& other) {
+  if (&other == this) return;
+  storage_ = other.storage_;
+  dtype_ = other.dtype_;
+  set_geometry(other.sizes(), other.strides(), other.storage_offset());
+}
+
 void TensorImpl::refresh_numel_and_contiguity() {
   int64_t n = 1;
   for (int64_t s : sizes_) n *= s;

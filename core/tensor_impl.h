@@ -55,6 +55,10 @@ class EMBER_API TensorImpl : public RefCounted {
   void set_storage(Storage storage) { storage_ = std::move(storage); }
   // Changes the geometry in place (used by in-place views such as squeeze_ and by resize).
   void set_geometry(IntArrayRef sizes, IntArrayRef strides, int64_t storage_offset);
+  // Points this tensor at other's storage, dtype and geometry, keeping its identity and autograd
+  // state (like PyTorch's set_data): Module::to moves parameters this way, so optimizers and
+  // other holders of the parameter see the moved data.
+  void set_data_from(const TensorImpl& other);
 
   // True for tensors made by a view op (they share storage with a base tensor).
   bool is_view() const { return is_view_; }

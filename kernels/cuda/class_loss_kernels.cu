@@ -69,7 +69,7 @@ __global__ void cross_entropy_rows_kernel(CrossEntropyRows<T> a) {
   const T* x = a.input + row * C;
 
   MaxSum<Acc> ms{Acc(-INFINITY), Acc(0)};
-  for_each_owned<kGroup, kVec>(x, C, lane, [&](int64_t, T v) { add_to(ms, Acc(v)); });
+  for_each_owned<kGroup, kVec>(x, C, lane, [&](int64_t, T v) { add_to_max_sum(ms, Acc(v)); });
   ms = group_reduce_max_sum<kGroup>(ms, shared_max, shared_sum);
   const Acc lse = log_sum_exp_of(ms);
 

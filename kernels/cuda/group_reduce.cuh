@@ -76,7 +76,7 @@ __device__ inline Acc rescale(Acc sum, Acc from, Acc to) {
 // maximum grows (a handful of times per row). A NaN element makes the sum NaN, -inf elements add
 // nothing (so a row of -inf keeps sum 0, which log_sum_exp_of turns into NaN as the CPU gives).
 template <typename Acc>
-__device__ inline void add_to(MaxSum<Acc>& ms, Acc v) {
+__device__ inline void add_to_max_sum(MaxSum<Acc>& ms, Acc v) {
   if (v > ms.max) {
     ms.sum = rescale(ms.sum, ms.max, v);
     ms.max = v;
@@ -85,7 +85,7 @@ __device__ inline void add_to(MaxSum<Acc>& ms, Acc v) {
 }
 
 template <typename Acc>
-__device__ inline MaxSum<Acc> combine(MaxSum<Acc> a, MaxSum<Acc> b) {
+__device__ inline MaxSum<Acc> combine_max_sum(MaxSum<Acc> a, MaxSum<Acc> b) {
   const Acc m = max_nan(a.max, b.max);
   return {m, rescale(a.sum, a.max, m) + rescale(b.sum, b.max, m)};
 }
@@ -98,7 +98,7 @@ __device__ inline MaxSum<Acc> group_reduce_max_sum(MaxSum<Acc> v, Acc* shared_ma
   for (int offset = 16; offset > 0; offset /= 2) {
     const MaxSum<Acc> other{__shfl_xor_sync(0xffffffffu, v.max, offset),
                             __shfl_xor_sync(0xffffffffu, v.sum, offset)};
-    v = combine(v, other);
+    v = combine_max_sum(v, other);
   }
   if constexpr (kGroup == 32) {
     return v;
@@ -112,7 +112,7 @@ __device__ inline MaxSum<Acc> group_reduce_max_sum(MaxSum<Acc> v, Acc* shared_ma
     __syncthreads();
     v = {shared_max[0], shared_sum[0]};
 #pragma unroll
-    for (int w = 1; w < kGroup / 32; ++w) v = combine(v, MaxSum<Acc>{shared_max[w], shared_sum[w]});
+    for (int w = 1; w < kGroup / 32; ++w) v = combine_max_sum(v, MaxSum<Acc>{shared_max[w], shared_sum[w]});
     return v;
   }
 }

@@ -46,7 +46,7 @@ __global__ void softmax_rows_kernel(T* out, const T* in, int64_t rows, int64_t n
   // One pass for the maximum and the sum of exp (online, Note [Fused cross-entropy on the GPU]),
   // one to write: the row is read twice, not three times.
   MaxSum<Acc> ms{Acc(-INFINITY), Acc(0)};
-  for_each_owned<kGroup, kVec>(x, n, lane, [&](int64_t, T v) { add_to(ms, Acc(v)); });
+  for_each_owned<kGroup, kVec>(x, n, lane, [&](int64_t, T v) { add_to_max_sum(ms, Acc(v)); });
   ms = group_reduce_max_sum<kGroup>(ms, shared, shared + kGroup / 32);
   // A row of -inf (sum 0) gives NaN, as the CPU's exp(-inf - -inf) does.
   const Acc m = ms.max, s = ms.sum == Acc(0) ? Acc(NAN) : ms.sum;
