@@ -112,7 +112,8 @@ __device__ inline MaxSum<Acc> group_reduce_max_sum(MaxSum<Acc> v, Acc* shared_ma
     __syncthreads();
     v = {shared_max[0], shared_sum[0]};
 #pragma unroll
-    for (int w = 1; w < kGroup / 32; ++w) v = combine_max_sum(v, MaxSum<Acc>{shared_max[w], shared_sum[w]});
+    for (int w = 1; w < kGroup / 32; ++w)
+      v = combine_max_sum(v, MaxSum<Acc>{shared_max[w], shared_sum[w]});
     return v;
   }
 }
