@@ -21,13 +21,16 @@ mode=${1:-}
 pack() {
   set -e
   local build=${EMBER_GPU_BUILD:-build-gpu}
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_WITH_CUDA=ON \
-    -DEMBER_CUDA_ARCHS=90 -DCMAKE_INSTALL_RPATH='$ORIGIN/../lib' >/dev/null
-  cmake --build "$build" -j "$(nproc)"
+  # EMBER_GPU_NOBUILD=1 packs an existing build folder as it is.
+  if [[ -z ${EMBER_GPU_NOBUILD:-} ]]; then
+    cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_WITH_CUDA=ON \
+      -DEMBER_CUDA_ARCHS=90 >/dev/null
+    cmake --build "$build" -j "$(nproc)"
+  fi
   local stage=.gpu/stage
   rm -rf "$stage" && mkdir -p "$stage/lib" "$stage/bin"
   cp -a "$build"/libember.so* "$stage/lib/"
-  find "$build/tests" "$build/bench" "$build/samples" -maxdepth 1 -type f -perm -u+x \
+  find "$build/tests" "$build/bench" "$build/samples" -maxdepth 1 2>/dev/null -type f -perm -u+x \
     -exec cp {} "$stage/bin/" \;
   # Runtime libraries that a bare GPU machine may lack (everything but glibc and CUDA's own).
   for f in "$stage"/lib/libember.so* "$stage"/bin/*; do ldd "$f" 2>/dev/null; done |
@@ -70,7 +73,7 @@ run() {
   for suite in "$work"/bin/ember_*_tests; do
     local name
     name=$(basename "$suite")
-    "$suite" --gtest_brief=1 >"$out/$name.log" 2>&1
+    timeout "${EMBER_SUITE_SECONDS:-150}" "$suite" --gtest_brief=1 >"$out/$name.log" 2>&1
     local rc=$?
     local counts
     counts=$(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/$name.log" | tr '\n' ' ')
@@ -78,10 +81,10 @@ run() {
   done
 
   if command -v compute-sanitizer >/dev/null; then
-    compute-sanitizer --tool memcheck --error-exitcode 9 "$work/bin/ember_cuda_tests" \
+    timeout "${EMBER_MEMCHECK_SECONDS:-200}" compute-sanitizer --tool memcheck --error-exitcode 9 "$work/bin/ember_cuda_tests" \
       --gtest_brief=1 --gtest_filter='-*DeathTest*' >"$out/memcheck.log" 2>&1
     echo "| compute-sanitizer memcheck (ember_cuda_tests) | rc=$? $(grep -E 'ERROR SUMMARY' "$out/memcheck.log" | tail -1) |" >>"$summary"
-    compute-sanitizer --tool racecheck --error-exitcode 9 "$work/bin/ember_cuda_tests" \
+    timeout "${EMBER_RACECHECK_SECONDS:-90}" compute-sanitizer --tool racecheck --error-exitcode 9 "$work/bin/ember_cuda_tests" \
       --gtest_brief=1 --gtest_filter='*Reduc*:*Softmax*:*CrossEntropy*:*Norm*:*Sort*:*Scan*:*Cumsum*:*ScatterAdd*:*Nonzero*' \
       >"$out/racecheck.log" 2>&1
     echo "| compute-sanitizer racecheck (shared-memory kernels) | rc=$? $(grep -E 'RACECHECK SUMMARY|ERROR SUMMARY' "$out/racecheck.log" | tail -1) |" >>"$summary"
