@@ -126,6 +126,10 @@ Tensor max_pool2d_backward(const Tensor& grad_output, const Tensor& input, const
   detail::nn_check_defined("max_pool2d_backward", "indices", indices);
   EMBER_CHECK(indices.dtype() == kInt64, DType,
               "max_pool2d_backward: indices must be int64, got {}", dtype_name(indices.dtype()));
+  EMBER_CHECK(indices.device() == input.device(), Device,
+              "max_pool2d_backward: indices are on {} but the input is on {}; pass the indices "
+              "max_pool2d_with_indices returned for this input",
+              indices.device().str(), input.device().str());
   EMBER_CHECK(indices.dim() == input.dim() && indices.sizes().slice(0, input.dim() - 2) ==
                                                   input.sizes().slice(0, input.dim() - 2),
               Shape, "max_pool2d_backward: indices {} do not belong to input {}",
